@@ -1,0 +1,671 @@
+import { randomUUID } from 'node:crypto';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Subscription } from 'nats';
+import {
+  DCOS_TS_VERSION,
+  KillTaskContract,
+  RunTaskContract,
+  ShutdownFrameworkContract,
+  isTerminalTaskState,
+  subjectFor,
+  type AgentRegister,
+  type AgentRegistered,
+  type Attribute,
+  type FrameworkInfo,
+  type KillTask,
+  type Resource,
+  type RunTask,
+  type ShutdownFramework,
+  type TaskState,
+  type TaskStatus,
+} from '@dcos/contracts';
+import {
+  Containerizer,
+  parseAttributes,
+  resolveAgentResources,
+  resolveUser,
+  type AgentResources,
+  type ContainerTermination,
+} from '@dcos/containerizer';
+import type { NatsClient } from '@dcos/nats';
+import { AgentCheckpoint, isSafeId, type TaskRecord } from './checkpoint';
+import type { AgentConfig } from './config';
+import { FetchError, fetchIntoSandbox } from './fetcher';
+import {
+  Checker,
+  HealthChecker,
+  checkRunner,
+  checkStatusRunner,
+  emptyCheckStatus,
+  parseCheck,
+  parseHealthCheck,
+  taskContext,
+  type CheckStatus,
+  type HealthReport,
+  type TaskChecks,
+} from './health-checks';
+import { ensureStatusStream, statusPublisher } from './jetstream';
+import { launchBatch } from './launch-batch';
+import { MasterLink } from './master-link';
+import { agentResourcesToMesos, makeStatus, taskResources } from './mesos-json';
+import { StatusUpdateQueue } from './status-queue';
+import { AgentStorageModule, taskVolumes } from './storage';
+
+export type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
+
+/** A request the agent refuses; `code` travels in the NATS error reply. */
+export class AgentRequestError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'AgentRequestError';
+  }
+}
+
+const COMPLETED_KEEP = 1_000;
+const STATUSES_KEEP = 20;
+
+/**
+ * One real agent: checkpointed identity, resources, a containerizer running tasks as
+ * isolated processes, the session with the master and the status update outbox.
+ */
+export class Agent {
+  readonly startedAt = Date.now();
+  readonly hostname: string;
+  readonly ip: string;
+  readonly httpUrl: string;
+  readonly resources: AgentResources;
+  readonly mesosResources: Resource[];
+  readonly attributes: Attribute[];
+  readonly checkpoint: AgentCheckpoint;
+  readonly queue: StatusUpdateQueue;
+  readonly link: MasterLink;
+  agentId?: string;
+  containerizer?: Containerizer;
+  /** Storage (devices, providers, volumes), when disks, devices or an external pool are configured. */
+  readonly storage?: AgentStorageModule;
+  /** Non-terminal tasks by `<framework>/<task>`. */
+  readonly tasks = new Map<string, TaskRecord>();
+  /** Terminal tasks, newest last (bounded). */
+  readonly completed: TaskRecord[] = [];
+  readonly frameworks = new Map<string, FrameworkInfo>();
+  private subs: Subscription[] = [];
+  private stopped = false;
+  /** health_check / check runners of running tasks and their last results, by `<framework>/<task>`. */
+  private readonly checks = new Map<string, TaskChecks>();
+  counters = { launched: 0, finished: 0, failed: 0, killed: 0, lost: 0, invalid: 0 };
+
+  constructor(
+    readonly config: AgentConfig,
+    private readonly nats: NatsClient,
+    private readonly log: Log,
+  ) {
+    this.hostname = config.AGENT_NODE_NAME ?? os.hostname();
+    this.ip = config.AGENT_IP ?? config.ADVERTISE_HOST;
+    this.httpUrl = `http://${config.ADVERTISE_HOST}:${config.AGENT_PORT}`;
+    this.checkpoint = new AgentCheckpoint(config.AGENT_WORK_DIR);
+    this.resources = resolveAgentResources(config.AGENT_RESOURCES, {
+      workDir: config.AGENT_WORK_DIR,
+    });
+    this.mesosResources = agentResourcesToMesos(this.resources);
+    this.attributes = config.AGENT_ATTRIBUTES
+      ? (parseAttributes(config.AGENT_ATTRIBUTES) as Attribute[])
+      : [];
+    this.queue = new StatusUpdateQueue({
+      dir: path.join(this.checkpoint.metaDir, 'status_updates'),
+      publish: statusPublisher(nats),
+      onError: (e, u) => {
+        if (this.queue.stats.failures % 20 === 1) {
+          this.log(
+            'warn',
+            `status update ${u?.status.state} of ${u?.status.task_id.value} not acknowledged yet (${e.message}); ${this.queue.pending} pending, retrying`,
+          );
+        }
+      },
+    });
+    if (AgentStorageModule.enabled(config))
+      this.storage = new AgentStorageModule(config, nats, this.hostname, log);
+    this.link = new MasterLink(nats, {
+      registration: () => this.registration(),
+      onRegistered: (r, re) => this.onRegistered(r, re),
+      backoffMs: config.AGENT_REGISTRATION_BACKOFF_MS,
+      log,
+    });
+  }
+
+  async start(): Promise<void> {
+    this.agentId = this.checkpoint.readAgentId();
+    this.log(
+      'info',
+      `agent ${this.hostname} (${this.ip}) work dir ${this.checkpoint.workDir}; resources ${this.describeResources()}` +
+        (this.agentId ? `; recovering agent id ${this.agentId}` : '; fresh work dir'),
+    );
+    ensureStatusStream(this.nats).catch((e: Error) =>
+      this.log('warn', `cannot create the status stream yet: ${e.message}`),
+    );
+    if (this.storage) {
+      // Volumes of tasks the agent still runs stay attached; the rest is undone.
+      const keep = new Set(
+        this.checkpoint.readTasks().flatMap((r) => (r.volumes ?? []).map((v) => v.target)),
+      );
+      await this.storage.open(keep);
+    }
+    if (this.agentId) await this.attach(this.agentId, true);
+    else {
+      // The containerizer needs the id the master assigns; say now which isolation it will use.
+      const probe = this.newContainerizer('isolation-probe');
+      this.log('info', `isolation: ${probe.isolation} (${probe.isolationDetail})`);
+      probe.removeCgroupDirs();
+      probe.close();
+    }
+    if (this.queue.pending > 0) {
+      this.log('info', `${this.queue.pending} status update(s) from before the restart to resend`);
+    }
+    this.link.start();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.link.stop();
+    this.queue.stop();
+    for (const s of this.subs) s.unsubscribe();
+    this.storage?.stop();
+    for (const c of this.checks.values()) stopChecks(c);
+    // Tasks keep running: a restarted agent with the same work dir recovers them.
+    this.containerizer?.close();
+    if (this.tasks.size === 0) this.containerizer?.removeCgroupDirs();
+  }
+
+  describeResources(): string {
+    const r = this.resources;
+    const ports = r.ports.map((p) => `${p.begin}-${p.end}`).join(',');
+    return `cpus:${r.cpus};mem:${r.mem};disk:${r.disk};ports:[${ports}]`;
+  }
+
+  /** Sets up the containerizer for this id, recovers tasks and serves the agent's subjects. */
+  private async attach(agentId: string, recovering: boolean): Promise<void> {
+    const ctz = this.newContainerizer(agentId);
+    this.containerizer = ctz;
+    if (recovering) this.log('info', `isolation: ${ctz.isolation} (${ctz.isolationDetail})`);
+    ctz.on('exited', (t) => this.onExited(t));
+    if (recovering) await this.recover(ctz);
+    this.serve(agentId);
+  }
+
+  private newContainerizer(agentId: string): Containerizer {
+    return new Containerizer({
+      workDir: this.config.AGENT_WORK_DIR,
+      agentId,
+      hostname: this.ip,
+      isolation: this.config.AGENT_ISOLATION as 'auto' | 'cgroups-v1' | 'rss-poll',
+      defaultGracePeriodMs: this.config.AGENT_KILL_GRACE_MS,
+    });
+  }
+
+  private async recover(ctz: Containerizer): Promise<void> {
+    const records = this.checkpoint.readTasks();
+    for (const r of records) {
+      this.tasks.set(key(r.frameworkId, r.task.task_id.value), r);
+      this.frameworks.set(r.frameworkId, r.framework);
+    }
+    const result = await ctz.recover();
+    const known = new Set([
+      ...result.running.map((c) => c.containerId),
+      ...result.terminated.map((t) => t.containerId),
+    ]);
+    for (const r of records) {
+      if (r.containerId && !known.has(r.containerId)) {
+        // Ended and recorded, but the agent stopped before reporting it.
+        const t = await ctz.wait(r.containerId).catch(() => undefined);
+        if (t) {
+          this.onExited(t);
+          continue;
+        }
+      }
+      if (!r.containerId || !known.has(r.containerId)) {
+        // It never got a process (the agent stopped mid-launch) or its state is gone.
+        this.terminate(r, 'TASK_FAILED', {
+          source: 'SOURCE_AGENT',
+          reason: 'REASON_EXECUTOR_TERMINATED',
+          message: 'Abnormal executor termination: the agent restarted before the task started',
+        });
+      }
+    }
+    for (const r of this.tasks.values()) if (r.state === 'TASK_RUNNING') this.startChecks(r);
+    this.log(
+      'info',
+      `recovered ${result.running.length} running task(s); ${result.terminated.length} ended while the agent was down`,
+    );
+  }
+
+  private serve(agentId: string): void {
+    const prefix = this.nats.prefix;
+    this.subs.push(
+      this.nats.serve<RunTask, object>(
+        subjectFor(prefix, 'agentLaunch', agentId),
+        (m) => launchBatch(m, (one) => this.launch(one)),
+        {
+          input: RunTaskContract,
+        },
+      ),
+      this.nats.serve<KillTask, object>(
+        subjectFor(prefix, 'agentKill', agentId),
+        (m) => this.kill(m),
+        {
+          input: KillTaskContract,
+        },
+      ),
+      this.nats.serve<ShutdownFramework, object>(
+        subjectFor(prefix, 'agentShutdownFramework', agentId),
+        (m) => this.shutdownFramework(m),
+        { input: ShutdownFrameworkContract },
+      ),
+    );
+    this.storage?.serve(agentId);
+  }
+
+  registration(): AgentRegister {
+    const tasks = [...this.tasks.values()].map((r) => ({
+      framework_id: { value: r.frameworkId },
+      task: r.task,
+      state: r.state,
+      status: r.statuses[r.statuses.length - 1],
+    }));
+    const fwIds = new Set(tasks.map((t) => t.framework_id.value));
+    return {
+      ...(this.agentId ? { agent_id: { value: this.agentId } } : {}),
+      agent_info: {
+        ...(this.agentId ? { id: { value: this.agentId } } : {}),
+        hostname: this.hostname,
+        port: this.config.AGENT_PORT,
+        resources: [...this.mesosResources, ...(this.storage?.resources ?? [])],
+        attributes: this.attributes,
+      },
+      ...(this.storage ? { resources_seq: this.storage.seq } : {}),
+      http_url: this.httpUrl,
+      ip: this.ip,
+      version: DCOS_TS_VERSION,
+      tasks,
+      frameworks: [...fwIds].map((id) => ({
+        ...(this.frameworks.get(id) ?? { user: '', name: id }),
+        id: { value: id },
+      })),
+    };
+  }
+
+  private async onRegistered(reply: AgentRegistered, reregistration: boolean): Promise<void> {
+    const id = reply.agent_id.value;
+    if (!this.agentId) {
+      if (!isSafeId(id)) throw new Error(`the master assigned an unusable agent id "${id}"`);
+      this.checkpoint.writeAgentId(id, this.hostname);
+      this.agentId = id;
+      await this.attach(id, false);
+      this.log('info', `registered with master ${reply.master_id} as agent ${id}`);
+    } else if (id !== this.agentId) {
+      // The master refused our identity (e.g. it marked the agent gone). As Mesos, the agent
+      // must not run tasks the master no longer accounts for: kill them and start afresh.
+      this.log(
+        'error',
+        `the master answered with agent id ${id} instead of ${this.agentId}: killing tasks and exiting to start afresh`,
+      );
+      await Promise.all(
+        [...this.tasks.values()].map((r) =>
+          r.containerId ? this.containerizer?.kill(r.containerId, 0) : undefined,
+        ),
+      );
+      await this.queue.drained();
+      this.checkpoint.reset();
+      process.exit(1);
+    } else {
+      this.log(
+        'info',
+        `${reregistration ? 're-registered' : 'registered'} with master ${reply.master_id} as agent ${id} (${this.tasks.size} task(s))`,
+      );
+    }
+    for (const k of reply.kill_tasks) {
+      void this.kill({ framework_id: k.framework_id, task_id: k.task_id }).catch(() => undefined);
+    }
+    this.queue.kick();
+  }
+
+  // --- task lifecycle -------------------------------------------------------------------
+
+  launch(m: RunTask): object {
+    const agentId = this.agentId;
+    const ctz = this.containerizer;
+    if (!agentId || !ctz || this.stopped) {
+      throw new AgentRequestError('the agent is not registered yet', 'NOT_READY');
+    }
+    const taskId = m.task.task_id.value;
+    const fwId = m.framework_id.value;
+    if (m.task.agent_id.value !== agentId) {
+      throw new AgentRequestError(
+        `task.agent_id is ${m.task.agent_id.value}, this agent is ${agentId}`,
+        'WRONG_AGENT',
+      );
+    }
+    if (!isSafeId(taskId) || !isSafeId(fwId)) {
+      throw new AgentRequestError(
+        `task_id and framework_id may only use letters, digits, _ . - : @ (got "${taskId}", "${fwId}")`,
+        'INVALID_ID',
+      );
+    }
+    if (this.tasks.has(key(fwId, taskId))) {
+      throw new AgentRequestError(
+        `task ${taskId} of framework ${fwId} already runs here`,
+        'DUPLICATE_TASK',
+      );
+    }
+    this.frameworks.set(fwId, { ...m.framework, id: { value: fwId } });
+    const r: TaskRecord = {
+      frameworkId: fwId,
+      framework: m.framework,
+      task: m.task,
+      state: 'TASK_STAGING',
+      statuses: [],
+      launchedAt: Date.now(),
+    };
+    this.tasks.set(key(fwId, taskId), r);
+    this.counters.launched++;
+    this.update(r, 'TASK_STAGING', { source: 'SOURCE_AGENT' });
+    void this.run(r, ctz);
+    return {};
+  }
+
+  private async run(r: TaskRecord, ctz: Containerizer): Promise<void> {
+    const t = r.task;
+    const taskId = t.task_id.value;
+    let command: { value: string; shell?: boolean; arguments?: string[] };
+    let env: Record<string, string>;
+    try {
+      const c = t.command;
+      if (!c || (typeof c.value !== 'string' && !(c.shell === false && c.arguments?.length))) {
+        throw new Error('task.command.value is required (command tasks only)');
+      }
+      command =
+        c.shell === false
+          ? { value: c.value ?? c.arguments?.[0] ?? '', shell: false, arguments: c.arguments }
+          : { value: c.value ?? '' };
+      env = {};
+      for (const v of c.environment?.variables ?? []) {
+        if (v.type === 'SECRET') continue;
+        env[v.name] = v.value ?? '';
+      }
+      const resources = taskResources(t.resources);
+      // A bad health_check or check fails the launch.
+      if (t.health_check) parseHealthCheck(t.health_check);
+      if (t.check) parseCheck(t.check);
+      // The sandbox is known before the process exists: volumes are in place when it starts.
+      const containerId = randomUUID();
+      const volumes = taskVolumes(t, ctz.sandboxPath(r.frameworkId, taskId, containerId));
+      if (typeof volumes === 'string') throw new Error(volumes);
+      if (volumes.length > 0) {
+        if (!this.storage)
+          throw new Error('the task uses storage volumes; this agent has no storage');
+        r.volumes = volumes;
+        this.save(r);
+        await this.storage.attach(volumes);
+      }
+      if (c.uris?.length) {
+        // As Mesos: the URIs are in the sandbox before the command starts.
+        r.sandbox = ctz.sandboxPath(r.frameworkId, taskId, containerId);
+        const owner = c.user ? resolveUser(c.user) : undefined;
+        await fetchIntoSandbox(c.uris, { sandbox: r.sandbox, owner });
+        if (r.killRequested) {
+          this.terminate(r, 'TASK_KILLED', {
+            source: 'SOURCE_AGENT',
+            message: 'Killed while fetching',
+          });
+          return;
+        }
+      }
+      const cp = await ctz.launch({
+        taskId,
+        containerId,
+        frameworkId: r.frameworkId,
+        command,
+        env,
+        resources,
+        user: c.user || undefined,
+      });
+      r.containerId = cp.containerId;
+      r.sandbox = cp.sandbox;
+      r.pid = cp.pid;
+    } catch (e) {
+      const fetcher = e instanceof FetchError;
+      this.terminate(r, 'TASK_FAILED', {
+        source: 'SOURCE_AGENT',
+        reason: fetcher ? 'REASON_FETCHER_FAILED' : 'REASON_CONTAINER_LAUNCH_FAILED',
+        message: fetcher ? e.message : `Failed to launch container: ${(e as Error).message}`,
+      });
+      return;
+    }
+    if (isTerminalTaskState(r.state)) return; // exited before we got here
+    this.update(r, 'TASK_STARTING', { source: 'SOURCE_EXECUTOR' });
+    if (!r.killRequested) this.startChecks(r); // the RUNNING update carries the empty check status
+    this.update(r, 'TASK_RUNNING', { source: 'SOURCE_EXECUTOR' });
+    if (r.killRequested && r.containerId) void ctz.kill(r.containerId, this.graceMs(r));
+  }
+
+  /** Runs the task's health_check and check as the Mesos command executor does. */
+  private startChecks(r: TaskRecord): void {
+    const k = key(r.frameworkId, r.task.task_id.value);
+    const t = r.task;
+    if ((!t.health_check && !t.check) || this.checks.has(k)) return;
+    const env: Record<string, string> = {};
+    for (const v of t.command?.environment?.variables ?? []) env[v.name] = v.value ?? '';
+    const ctx = () => taskContext(this.containerizer, r, env, t.command?.user || undefined);
+    const tc: TaskChecks = {};
+    this.checks.set(k, tc);
+    if (t.health_check) {
+      const spec = parseHealthCheck(t.health_check);
+      tc.health = new HealthChecker(spec, checkRunner(spec, ctx), (h) => this.onHealth(r, h));
+      tc.health.start();
+    }
+    if (t.check) {
+      const spec = parseCheck(t.check);
+      tc.checkStatus = emptyCheckStatus(spec.type);
+      tc.check = new Checker(spec, checkStatusRunner(spec, ctx), (s) => this.onCheck(r, s));
+      tc.check.start();
+    }
+  }
+
+  /** A new check result: a TASK_RUNNING update with `check_status` (Mesos). */
+  private onCheck(r: TaskRecord, s: CheckStatus): void {
+    const tc = this.checks.get(key(r.frameworkId, r.task.task_id.value));
+    if (!tc || r.state !== 'TASK_RUNNING' || r.killRequested) return;
+    tc.checkStatus = s;
+    this.update(r, 'TASK_RUNNING', {
+      source: 'SOURCE_EXECUTOR',
+      reason: 'REASON_TASK_CHECK_STATUS_UPDATED',
+    });
+  }
+
+  /** A change of health: a TASK_RUNNING update with `healthy`; the kill once failures reach the limit. */
+  private onHealth(r: TaskRecord, h: HealthReport): void {
+    const tc = this.checks.get(key(r.frameworkId, r.task.task_id.value));
+    if (!tc || r.state !== 'TASK_RUNNING' || r.killRequested) return;
+    tc.healthy = h.healthy;
+    this.update(r, 'TASK_RUNNING', {
+      source: 'SOURCE_EXECUTOR',
+      reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED',
+      message: h.message,
+    });
+    if (h.killTask) {
+      this.log(
+        'warn',
+        `killing task ${r.task.task_id.value}: ${h.consecutiveFailures} consecutive failed health checks (${h.message})`,
+      );
+      void this.kill({ framework_id: { value: r.frameworkId }, task_id: r.task.task_id });
+    }
+  }
+
+  async kill(k: KillTask): Promise<object> {
+    const r = this.tasks.get(key(k.framework_id.value, k.task_id.value));
+    if (!r) {
+      throw new AgentRequestError(
+        `task ${k.task_id.value} of framework ${k.framework_id.value} is not running on this agent`,
+        'UNKNOWN_TASK',
+      );
+    }
+    const grace = this.graceMs(r, k.grace_period_ns);
+    if (r.killRequested) {
+      if (grace === 0 && r.containerId) void this.containerizer?.kill(r.containerId, 0);
+      return {};
+    }
+    r.killRequested = true;
+    const caps = r.framework.capabilities ?? [];
+    if (caps.some((c) => c.type === 'TASK_KILLING_STATE') && r.containerId) {
+      this.update(r, 'TASK_KILLING', { source: 'SOURCE_EXECUTOR' });
+    } else {
+      this.save(r);
+    }
+    if (r.containerId) void this.containerizer?.kill(r.containerId, grace);
+    // Not started yet: run() sees killRequested once the process exists.
+    return {};
+  }
+
+  async shutdownFramework(s: ShutdownFramework): Promise<object> {
+    const fwId = s.framework_id.value;
+    const mine = [...this.tasks.values()].filter((r) => r.frameworkId === fwId);
+    await Promise.all(
+      mine.map((r) => this.kill({ framework_id: s.framework_id, task_id: r.task.task_id })),
+    );
+    return {};
+  }
+
+  private graceMs(r: TaskRecord, overrideNs?: number): number {
+    const ns = overrideNs ?? r.task.kill_policy?.grace_period?.nanoseconds;
+    return ns !== undefined ? Math.round(ns / 1e6) : this.config.AGENT_KILL_GRACE_MS;
+  }
+
+  private onExited(t: ContainerTermination): void {
+    const r = this.tasks.get(key(t.frameworkId, t.taskId));
+    if (r && r.containerId === t.containerId && !isTerminalTaskState(r.state)) {
+      // A memory limit hit is a failure even if a kill was on its way.
+      const healthKilled = this.checks.get(key(t.frameworkId, t.taskId))?.health?.killedTask;
+      const final: TaskState =
+        t.reason === 'REASON_CONTAINER_LIMITATION_MEMORY'
+          ? 'TASK_FAILED'
+          : t.killed || r.killRequested
+            ? 'TASK_KILLED'
+            : t.state;
+      const end = () =>
+        this.terminate(r, final, {
+          source: t.source,
+          reason:
+            final !== 'TASK_KILLED'
+              ? t.reason
+              : healthKilled
+                ? 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED'
+                : undefined,
+          message: t.message,
+          ...(final === 'TASK_KILLED' && healthKilled ? { healthy: false } : {}),
+        });
+      // Volumes come off before the end is reported: the next user of the disk finds it free.
+      if (r.volumes?.length && this.storage) void this.storage.detach(r.volumes).finally(end);
+      else end();
+    }
+    // The update is checkpointed in the outbox now: the containerizer's record can go.
+    try {
+      this.containerizer?.gc(t.containerId);
+    } catch {
+      /* still running (cannot happen for an exited container) */
+    }
+  }
+
+  private terminate(
+    r: TaskRecord,
+    state: TaskState,
+    extra: {
+      source: 'SOURCE_EXECUTOR' | 'SOURCE_AGENT';
+      reason?: string;
+      message?: string;
+      healthy?: boolean;
+    },
+  ): void {
+    if (isTerminalTaskState(r.state)) return;
+    const k = key(r.frameworkId, r.task.task_id.value);
+    const tc = this.checks.get(k);
+    if (tc) stopChecks(tc);
+    this.checks.delete(k);
+    this.update(r, state, extra);
+    if (r.volumes?.length) void this.storage?.detach(r.volumes);
+    this.tasks.delete(key(r.frameworkId, r.task.task_id.value));
+    this.checkpoint.removeTask(r.frameworkId, r.task.task_id.value);
+    this.completed.push(r);
+    if (this.completed.length > COMPLETED_KEEP) this.completed.shift();
+    if (state === 'TASK_FINISHED') this.counters.finished++;
+    else if (state === 'TASK_KILLED') this.counters.killed++;
+    else if (state === 'TASK_FAILED') this.counters.failed++;
+    else this.counters.lost++;
+  }
+
+  /** Records a state change, checkpoints the task and queues the status update. */
+  private update(
+    r: TaskRecord,
+    state: TaskState,
+    extra: {
+      source: 'SOURCE_EXECUTOR' | 'SOURCE_AGENT';
+      reason?: string;
+      message?: string;
+      healthy?: boolean;
+    },
+  ): void {
+    const agentId = this.agentId as string;
+    const status: TaskStatus & { uuid: string } = makeStatus({
+      taskId: r.task.task_id.value,
+      state,
+      agentId,
+      executorId: r.task.task_id.value,
+      source: extra.source,
+      reason: extra.reason,
+      message: extra.message,
+      containerId: r.containerId,
+      executorPid: r.pid,
+      ip: this.ip,
+      timestamp: Date.now() / 1000,
+    });
+    // As the Mesos command executor: running updates carry the last health and check status.
+    const tc = isTerminalTaskState(state)
+      ? undefined
+      : this.checks.get(key(r.frameworkId, r.task.task_id.value));
+    const healthy = extra.healthy ?? tc?.healthy;
+    if (healthy !== undefined) status.healthy = healthy;
+    if (tc?.checkStatus) (status as Record<string, unknown>)['check_status'] = tc.checkStatus;
+    r.state = state;
+    r.statuses.push(status);
+    if (r.statuses.length > STATUSES_KEEP) r.statuses.splice(0, r.statuses.length - STATUSES_KEEP);
+    if (!isTerminalTaskState(state)) this.save(r);
+    this.queue.enqueue({
+      agent_id: { value: agentId },
+      framework_id: { value: r.frameworkId },
+      status,
+    });
+  }
+
+  private save(r: TaskRecord): void {
+    try {
+      this.checkpoint.saveTask(r);
+    } catch (e) {
+      this.log('error', `cannot checkpoint task ${r.task.task_id.value}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Finds a task (running or completed) by id, for the HTTP API. */
+  allTasks(): TaskRecord[] {
+    return [...this.tasks.values(), ...this.completed];
+  }
+}
+
+function stopChecks(tc: TaskChecks): void {
+  tc.health?.stop();
+  tc.check?.stop();
+}
+
+function key(frameworkId: string, taskId: string): string {
+  return `${frameworkId}/${taskId}`;
+}

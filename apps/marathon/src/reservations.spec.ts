@@ -1,0 +1,55 @@
+import type { Resource } from '@dcos/contracts';
+import { orphanReservations, reservedDisk, withoutVolume } from './reservations';
+
+const disk = (id: string, extra: Partial<Resource> = {}): Resource =>
+  ({
+    name: 'disk',
+    type: 'SCALAR',
+    scalar: { value: 128 },
+    role: '*',
+    allocation_info: { role: 'marathon' },
+    provider_id: { value: 'rp' },
+    disk: { source: { type: 'MOUNT', id, mount: { root: `/m/${id}` } } },
+    ...extra,
+  }) as Resource;
+
+describe('persistent-volume reservations', () => {
+  it('reserves an unreserved disk to the role with the Marathon labels', () => {
+    const r = reservedDisk(disk('v1'), 'marathon', 'fw-1', 'db.t1');
+    expect(r).toEqual({
+      ...disk('v1'),
+      role: undefined,
+      reservations: [
+        {
+          type: 'DYNAMIC',
+          role: 'marathon',
+          labels: {
+            labels: [
+              { key: 'marathon_framework_id', value: 'fw-1' },
+              { key: 'marathon_task_id', value: 'db.t1' },
+            ],
+          },
+        },
+      ],
+    });
+    expect(r && 'role' in r).toBe(false);
+    // Role `*` cannot hold reservations; an already reserved disk is used as offered.
+    expect(reservedDisk(disk('v1'), '*', 'fw-1', 't')).toBeUndefined();
+    expect(reservedDisk(r!, 'marathon', 'fw-1', 't')).toBeUndefined();
+  });
+
+  it('finds the reserved disks of this framework that no claim holds', () => {
+    const mine = reservedDisk(disk('v1'), 'marathon', 'fw-1', 't1')!;
+    const held = reservedDisk(disk('v2'), 'marathon', 'fw-1', 't2')!;
+    const theirs = reservedDisk(disk('v3'), 'marathon', 'fw-2', 't3')!;
+    const claimed = (id: string) => id === 'v2';
+    expect(orphanReservations([mine, held, theirs, disk('v4')], 'fw-1', claimed)).toEqual([mine]);
+    expect(orphanReservations([mine], undefined, claimed)).toEqual([]);
+  });
+
+  it('drops disk.volume (a mount point is not reserved)', () => {
+    expect(withoutVolume({ source: { type: 'MOUNT' }, volume: { container_path: 'd' } })).toEqual({
+      source: { type: 'MOUNT' },
+    });
+  });
+});

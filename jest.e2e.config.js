@@ -1,0 +1,8 @@
+/** e2e suites: `*.e2e.ts`, against real NATS, Postgres and service processes (built into dist/). */
+module.exports = {
+  ...require('./jest.shared'),
+  displayName: 'e2e',
+  testMatch: ['<rootDir>/{apps,libs,tools}/**/*.e2e.ts'],
+  testTimeout: 120_000,
+  globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
+};

@@ -1,0 +1,3 @@
+export * from './db';
+export * from './db.module';
+export * from './boots';

@@ -1,0 +1,4 @@
+export * from './path-id';
+export * from './backoff';
+export * from './rollout';
+export * from './plan';

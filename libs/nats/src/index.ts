@@ -1,0 +1,4 @@
+export * from './nats-client';
+export * from './nats.module';
+export * from './nats-transport';
+export * from './nats.health';

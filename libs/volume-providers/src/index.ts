@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './journal';
+export * from './plugins';
+export * from './engine';
+export * from './system';
+export * from './agent-storage';
