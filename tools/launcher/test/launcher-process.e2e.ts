@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -8,6 +8,7 @@ import {
   TEST_NATS_URL,
   createTestDatabase,
   isListening,
+  killAgentTaskLeftovers,
   launchCall,
   taskInfo,
   uniquePrefix,
@@ -22,12 +23,24 @@ import {
 describe('the launcher process (npm start)', () => {
   let db: TestDatabase;
   let dataDir: string;
+  let launcher: ReturnType<typeof spawn> | undefined;
 
   beforeAll(async () => {
     db = await createTestDatabase('launcher');
     dataDir = mkdtempSync(join(tmpdir(), 'dcos-launcher-'));
   });
   afterAll(async () => {
+    // A failed assertion must not leave the cluster running: it would keep jest (and CI) alive.
+    if (launcher?.pid !== undefined && launcher.exitCode === null && launcher.signalCode === null) {
+      try {
+        process.kill(-launcher.pid, 'SIGKILL');
+      } catch {
+        /* gone already */
+      }
+    }
+    const agents = join(dataDir, 'agents');
+    if (existsSync(agents))
+      for (const a of readdirSync(agents)) killAgentTaskLeftovers(join(agents, a));
     await db?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -55,8 +68,11 @@ describe('the launcher process (npm start)', () => {
           IAM_BOOTSTRAP_PASSWORD: 'launcher-e2e-password',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group, so that teardown can kill the launcher and its services.
+        detached: true,
       },
     );
+    launcher = child;
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -68,7 +84,6 @@ describe('the launcher process (npm start)', () => {
         { timeoutMs: 90_000 },
       );
     } catch (e) {
-      child.kill('SIGKILL');
       throw new Error(`${(e as Error).message}\n${out}`);
     }
     for (const name of [
@@ -95,6 +110,9 @@ describe('the launcher process (npm start)', () => {
       name: 'launcher-e2e',
       user: 'root',
       roles: ['*'],
+      // Without a failover timeout the master tears the framework down (killing its task)
+      // the moment its subscription closes; the task must outlive the framework here.
+      failover_timeout: 3600,
     });
     await framework.subscribe();
     const offer = await waitFor('an offer', () => framework.offers()[0]);
@@ -102,9 +120,9 @@ describe('the launcher process (npm start)', () => {
       launchCall(offer, [taskInfo('t1', offer.agent_id.value, { cmd: marker })]),
     );
     await framework.waitUpdate('t1', 'TASK_RUNNING');
-    framework.close();
     const running = () => spawnSync('pgrep', ['-f', marker]).status === 0;
     expect(running()).toBe(true);
+    framework.close();
 
     child.kill('SIGINT');
     expect(await exited).toBe(0);
