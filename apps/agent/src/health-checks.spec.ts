@@ -124,6 +124,23 @@ describe('HealthChecker (fake time)', () => {
     expect(runs()).toBe(4);
   });
 
+  it('consecutive_failures 0 reports every failure but never asks for the kill', async () => {
+    const { reports, checker, runs } = setup(['a', 'b', 'c', 'd', 'e'], {
+      consecutive_failures: 0,
+      grace_period_seconds: 0,
+    });
+    await advance(5 + 40);
+    expect(reports.map((r) => [r.healthy, r.consecutiveFailures, r.killTask])).toEqual([
+      [false, 1, false],
+      [false, 2, false],
+      [false, 3, false],
+      [false, 4, false],
+      [false, 5, false],
+    ]);
+    expect(checker.killedTask).toBe(false);
+    expect(runs()).toBe(5);
+  });
+
   it('a success resets the count of failures', async () => {
     const { reports } = setup([undefined, 'x', 'y', undefined, 'z'], { consecutive_failures: 3 });
     await advance(5 + 40);

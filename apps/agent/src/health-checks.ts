@@ -92,7 +92,8 @@ export function parseHealthCheck(raw: Record<string, unknown>): HealthCheckSpec 
  * The Mesos health checker's state machine: the first check after `delay_seconds`, the next
  * `interval_seconds` after each result. Reports the first success, the first success after
  * failures, and every failure; failures before the first success within the grace period are
- * ignored. `consecutive_failures` failures in a row → a report with killTask, then it stops.
+ * ignored. `consecutive_failures` failures in a row → a report with killTask, then it stops
+ * (0: never asks for the kill).
  */
 export class HealthChecker {
   private timer?: NodeJS.Timeout;
@@ -160,7 +161,9 @@ export class HealthChecker {
       return;
     }
     this.failures++;
-    const killTask = this.failures >= this.spec.consecutiveFailures;
+    // 0 = report failures but never kill (Marathon's maxConsecutiveFailures: 0).
+    const killTask =
+      this.spec.consecutiveFailures > 0 && this.failures >= this.spec.consecutiveFailures;
     this.killedTask ||= killTask;
     this.report({
       healthy: false,
