@@ -450,9 +450,10 @@ describe('master (real process, fake agents at the NATS edge)', () => {
     master = await startService('master', env);
 
     await waitFor('agent a re-registered', () => a.registrations > regs);
+    // Both agents re-register on their own schedule: wait for each, not just for agent a.
     const s = await waitFor('state restored', async () => {
       const st = await state();
-      return findTask(st, 'short')?.state === 'TASK_FINISHED' && st;
+      return findTask(st, 'short')?.state === 'TASK_FINISHED' && st.slaves.length === 2 && st;
     });
     expect(findTask(s, 'long')?.state).toBe('TASK_RUNNING');
     expect(s.frameworks[0]).toMatchObject({ id: fw.frameworkId, recovered: true, active: false });
