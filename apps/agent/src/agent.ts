@@ -3,12 +3,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Subscription } from 'nats';
 import {
+  AgentPersistentVolumesContract,
   DCOS_TS_VERSION,
   KillTaskContract,
   RunTaskContract,
   ShutdownFrameworkContract,
   isTerminalTaskState,
   subjectFor,
+  type AgentPersistentVolumes,
   type AgentRegister,
   type AgentRegistered,
   type Attribute,
@@ -50,7 +52,8 @@ import { launchBatch } from './launch-batch';
 import { MasterLink } from './master-link';
 import { agentResourcesToMesos, makeStatus, taskResources } from './mesos-json';
 import { StatusUpdateQueue } from './status-queue';
-import { AgentStorageModule, taskVolumes } from './storage';
+import { PersistentVolumes } from './persistent-volumes';
+import { AgentStorageModule, taskVolumes, type TaskVolume } from './storage';
 
 export type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
 
@@ -87,6 +90,8 @@ export class Agent {
   containerizer?: Containerizer;
   /** Storage (devices, providers, volumes), when disks, devices or an external pool are configured. */
   readonly storage?: AgentStorageModule;
+  /** Persistent volumes on the agent's plain disk (Mesos CREATE / DESTROY, `type: root`). */
+  readonly persistent: PersistentVolumes;
   /** Non-terminal tasks by `<framework>/<task>`. */
   readonly tasks = new Map<string, TaskRecord>();
   /** Terminal tasks, newest last (bounded). */
@@ -128,6 +133,7 @@ export class Agent {
     });
     if (AgentStorageModule.enabled(config))
       this.storage = new AgentStorageModule(config, nats, this.hostname, log);
+    this.persistent = new PersistentVolumes(config.AGENT_WORK_DIR, log);
     this.link = new MasterLink(nats, {
       registration: () => this.registration(),
       onRegistered: (r, re) => this.onRegistered(r, re),
@@ -262,6 +268,14 @@ export class Agent {
         subjectFor(prefix, 'agentShutdownFramework', agentId),
         (m) => this.shutdownFramework(m),
         { input: ShutdownFrameworkContract },
+      ),
+      this.nats.serve<AgentPersistentVolumes, object>(
+        subjectFor(prefix, 'agentPersistentVolumes', agentId),
+        (m) =>
+          this.persistent.apply(m, (dir) =>
+            [...this.tasks.values()].some((r) => r.volumes?.some((v) => v.hostPath === dir)),
+          ),
+        { input: AgentPersistentVolumesContract },
       ),
     );
     this.storage?.serve(agentId);
@@ -400,14 +414,18 @@ export class Agent {
       if (t.check) parseCheck(t.check);
       // The sandbox is known before the process exists: volumes are in place when it starts.
       const containerId = randomUUID();
-      const volumes = taskVolumes(t, ctz.sandboxPath(r.frameworkId, taskId, containerId));
+      const volumes = taskVolumes(
+        t,
+        ctz.sandboxPath(r.frameworkId, taskId, containerId),
+        (role, id) => this.persistent.dir(role, id),
+      );
       if (typeof volumes === 'string') throw new Error(volumes);
       if (volumes.length > 0) {
-        if (!this.storage)
+        if (!this.storage && volumes.some((v) => v.type !== 'PERSISTENT'))
           throw new Error('the task uses storage volumes; this agent has no storage');
         r.volumes = volumes;
         this.save(r);
-        await this.storage.attach(volumes);
+        await this.attachVolumes(volumes, c.user ? resolveUser(c.user) : undefined);
       }
       if (c.uris?.length) {
         // As Mesos: the URIs are in the sandbox before the command starts.
@@ -566,7 +584,7 @@ export class Agent {
           ...(final === 'TASK_KILLED' && healthKilled ? { healthy: false } : {}),
         });
       // Volumes come off before the end is reported: the next user of the disk finds it free.
-      if (r.volumes?.length && this.storage) void this.storage.detach(r.volumes).finally(end);
+      if (r.volumes?.length) void this.detachVolumes(r.volumes).finally(end);
       else end();
     }
     // The update is checkpointed in the outbox now: the containerizer's record can go.
@@ -575,6 +593,38 @@ export class Agent {
     } catch {
       /* still running (cannot happen for an exited container) */
     }
+  }
+
+  /** Puts a task's volumes in its sandbox: persistent volumes, then storage volumes. */
+  private async attachVolumes(
+    volumes: TaskVolume[],
+    owner?: { uid: number; gid: number },
+  ): Promise<void> {
+    const done: TaskVolume[] = [];
+    try {
+      for (const v of volumes)
+        if (v.type === 'PERSISTENT' && v.hostPath) {
+          await this.persistent.attach(v.hostPath, v.target, owner);
+          done.push(v);
+        }
+      if (volumes.some((v) => v.type !== 'PERSISTENT')) await this.storage?.attach(volumes);
+    } catch (e) {
+      await this.detachVolumes(done);
+      throw e;
+    }
+  }
+
+  /** Undoes `attachVolumes` (task ended); idempotent, never throws. */
+  private async detachVolumes(volumes: TaskVolume[]): Promise<void> {
+    for (const v of volumes)
+      if (v.type === 'PERSISTENT')
+        await this.persistent
+          .detach(v.target)
+          .catch((e: Error) =>
+            this.log('error', `cannot detach volume ${v.volumeId} from ${v.target}: ${e.message}`),
+          );
+    if (this.storage && volumes.some((v) => v.type !== 'PERSISTENT'))
+      await this.storage.detach(volumes);
   }
 
   private terminate(
@@ -593,7 +643,7 @@ export class Agent {
     if (tc) stopChecks(tc);
     this.checks.delete(k);
     this.update(r, state, extra);
-    if (r.volumes?.length) void this.storage?.detach(r.volumes);
+    if (r.volumes?.length) void this.detachVolumes(r.volumes);
     this.tasks.delete(key(r.frameworkId, r.task.task_id.value));
     this.checkpoint.removeTask(r.frameworkId, r.task.task_id.value);
     this.completed.push(r);

@@ -60,12 +60,10 @@ export function taskResources(resources: readonly Resource[]): TaskResources {
   const out: TaskResources = {};
   const ports: number[] = [];
   for (const r of resources) {
-    // Storage disks (MOUNT / BLOCK volumes, RAW pools) are not sandbox disk space.
-    if (
-      r.name === 'disk' &&
-      (r.provider_id || (r.disk as { source?: unknown } | undefined)?.source)
-    )
-      continue;
+    // Storage disks (MOUNT / BLOCK volumes, RAW pools) and persistent volumes are not
+    // sandbox disk space.
+    const d = r.disk as { source?: unknown; persistence?: unknown } | undefined;
+    if (r.name === 'disk' && (r.provider_id || d?.source || d?.persistence)) continue;
     if (r.type === 'SCALAR' && (r.name === 'cpus' || r.name === 'mem' || r.name === 'disk')) {
       out[r.name] = (out[r.name] ?? 0) + (r.scalar?.value ?? 0);
     } else if (r.type === 'RANGES' && r.name === 'ports') {

@@ -1,4 +1,4 @@
-import { lstat, rm, symlink } from 'node:fs/promises';
+import { lstat, mkdir, rm, symlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import {
   AgentApplyOperationContract,
@@ -18,11 +18,15 @@ type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
 
 /**
  * A storage volume a task uses: mounted (MOUNT) or linked (BLOCK) at `target` in its sandbox,
- * or an external (DVDI) volume from the shared pool (EXTERNAL: `volumeId` is its name).
+ * an external (DVDI) volume from the shared pool (EXTERNAL: `volumeId` is its name), or a
+ * persistent volume on the agent's plain disk (PERSISTENT: `volumeId` is its persistence id,
+ * `hostPath` its directory under the work dir).
  */
 export interface TaskVolume {
   volumeId: string;
-  type: 'MOUNT' | 'BLOCK' | 'EXTERNAL';
+  type: 'MOUNT' | 'BLOCK' | 'EXTERNAL' | 'PERSISTENT';
+  /** PERSISTENT: `<work_dir>/volumes/roles/<role>/<persistence_id>`. */
+  hostPath?: string;
   /** Absolute: `<sandbox>/<disk.volume.container_path>` (or `<sandbox>/<container_path>`). */
   target: string;
   /** EXTERNAL: the size it is created with on first use (driver option `size`). */
@@ -59,18 +63,47 @@ const sandboxPathError = (cp: unknown, what: string): string | undefined =>
 
 interface DiskJson {
   source?: { type?: string; id?: string };
+  persistence?: { id?: string };
   volume?: { container_path?: string };
 }
 
 /**
- * The volumes a task's resources ask for: MOUNT / BLOCK disks (with `disk.source.id`) that
- * carry `disk.volume.container_path`. A path outside the sandbox is an error (a string).
+ * The volumes a task's resources ask for: MOUNT / BLOCK disks (with `disk.source.id`) and
+ * persistent volumes on the agent's plain disk (`disk.persistence.id`, no source; their
+ * directory from `persistentDir(role, id)`) that carry `disk.volume.container_path`. A path
+ * outside the sandbox is an error (a string).
  */
-export function taskVolumes(task: TaskInfo, sandbox: string): TaskVolume[] | string {
+export function taskVolumes(
+  task: TaskInfo,
+  sandbox: string,
+  persistentDir?: (role: string, persistenceId: string) => string,
+): TaskVolume[] | string {
   const out: TaskVolume[] = [];
   for (const r of task.resources ?? []) {
     const disk = r.disk as DiskJson | undefined;
     const type = disk?.source?.type;
+    const pid = disk?.persistence?.id;
+    if (r.name === 'disk' && !disk?.source && pid !== undefined && !r.provider_id) {
+      const cp = disk?.volume?.container_path;
+      if (cp === undefined) continue;
+      const bad = sandboxPathError(cp, 'disk.volume.container_path');
+      if (bad) return bad;
+      const role = r.reservations?.at(-1)?.role ?? r.role ?? '*';
+      if (!persistentDir) return 'persistent volumes are not supported on this agent';
+      let hostPath: string;
+      try {
+        hostPath = persistentDir(role, pid);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      out.push({
+        volumeId: pid,
+        type: 'PERSISTENT',
+        hostPath,
+        target: path.resolve(sandbox, cp as string),
+      });
+      continue;
+    }
     if (r.name !== 'disk' || (type !== 'MOUNT' && type !== 'BLOCK')) continue;
     const cp = disk?.volume?.container_path;
     if (cp === undefined) continue;
@@ -259,6 +292,7 @@ export class AgentStorageModule {
     const done: TaskVolume[] = [];
     try {
       for (const v of volumes) {
+        if (v.type === 'PERSISTENT') continue; // the agent's own (PersistentVolumes)
         if (v.type === 'EXTERNAL') {
           // Exclusive: refused (409) while another node holds the volume's lease.
           await this.storage.engine.attachExternal(v.volumeId, {
@@ -271,6 +305,8 @@ export class AgentStorageModule {
         const r = await this.storage.engine.attach(v.volumeId, v.target);
         if (v.type === 'BLOCK') {
           if (!r.device) throw new Error(`volume ${v.volumeId} has no device`);
+          // The sandbox may not exist yet (the task's process comes after its volumes).
+          await mkdir(path.dirname(v.target), { recursive: true });
           await rm(v.target, { force: true });
           await symlink(r.device, v.target);
         }
@@ -285,6 +321,7 @@ export class AgentStorageModule {
   /** Undoes `attach` (task ended); idempotent. */
   async detach(volumes: TaskVolume[]): Promise<void> {
     for (const v of volumes) {
+      if (v.type === 'PERSISTENT') continue;
       try {
         if (v.type === 'EXTERNAL') await this.storage.engine.detachExternal(v.volumeId);
         else if (v.type === 'MOUNT') await this.storage.engine.detach(v.target);

@@ -36,6 +36,7 @@ import {
   violatedConstraint,
   type AgentView,
   type NoOfferMatchReason,
+  type OfferPool,
 } from '@dcos/placement';
 import {
   appJson,
@@ -54,13 +55,21 @@ import {
   type ExplicitGroup,
   type Instance,
   type LastTaskFailure,
+  type LocalVolumeRef,
   type ReadinessResult,
 } from './model';
 import { Repository } from './repository';
 import { buildTaskInfo } from './task-builder';
-import { VolumeClaims } from './volume-claims';
-import { persistentVolumeOf } from './volumes';
-import { orphanReservations, reservedDisk, withoutVolume } from './reservations';
+import { VolumeClaims, type ClaimMatch } from './volume-claims';
+import { persistentVolumesOf } from './volumes';
+import {
+  claimIdOf,
+  isRootVolume,
+  orphanReservations,
+  reservedDisk,
+  withoutPersistence,
+  withoutVolume,
+} from './reservations';
 import { MARATHON_CONFIG, type MarathonConfig } from './tokens';
 
 interface Backoff {
@@ -95,6 +104,17 @@ const MARATHON_CHECKS = new Set(['HTTP', 'HTTPS', 'TCP']);
 
 /** ACCEPT calls of one offers round waiting for the master at once. */
 const ACCEPTS_IN_FLIGHT = 16;
+
+/** One task of an ACCEPT, with the disks RESERVEd and the root volumes CREATEd for it. */
+interface Launch {
+  inst: Instance;
+  task: TaskInfo;
+  reserve: Resource[];
+  create: Resource[];
+}
+
+/** A disk named in a log line. */
+const formatDisk = (r: Resource): string => `${r.name}(${r.scalar?.value ?? '?'})`;
 
 /**
  * Marathon's brain: the in-memory state (apps, instances, deployments) written to Postgres,
@@ -437,7 +457,7 @@ export class MarathonService implements OnApplicationBootstrap, OnModuleDestroy 
     const cursor = new Map<string, number>();
     const planned: {
       offer: (typeof offers)[number];
-      launches: { inst: Instance; task: TaskInfo; reserve?: Resource }[];
+      launches: Launch[];
     }[] = [];
     const unused: string[] = [];
     for (const appId of byApp.keys()) {
@@ -446,7 +466,7 @@ export class MarathonService implements OnApplicationBootstrap, OnModuleDestroy 
       s.lastOfferCount = 0;
     }
     for (const offer of offers) {
-      const launches: { inst: Instance; task: TaskInfo; reserve?: Resource }[] = [];
+      const launches: Launch[] = [];
       const orphaned = orphans.get(offer.id.value) ?? [];
       const pool = offerPool(
         orphaned.length > 0
@@ -478,26 +498,45 @@ export class MarathonService implements OnApplicationBootstrap, OnModuleDestroy 
           const roles = app.acceptedResourceRoles ?? [
             ...new Set(['*', app.role ?? this.config.MARATHON_MESOS_ROLE]),
           ];
-          // A persistent volume: the disk the instance (or its app) holds, or a new one.
-          const persistent = persistentVolumeOf(app);
-          const claimed = persistent
-            ? this.claims.match(
-                app.id,
-                persistent,
-                app.instances,
-                inst.instanceId,
-                (id) => this.instances.has(id),
-                { agentId: offer.agent_id.value, host: offer.hostname },
-                pool,
-                roles,
-                new Date(now),
-              )
-            : undefined;
-          if (claimed && !claimed.ok) {
+          // Persistent volumes: the disks the instance (or its app) holds, or new ones.
+          const claimed: Extract<ClaimMatch, { ok: true }>[] = [];
+          let probe = pool;
+          let plainLeft: Map<string, number> | undefined;
+          for (const v of persistentVolumesOf(app)) {
+            const m = this.claims.match(
+              app.id,
+              v,
+              app.instances,
+              inst.instanceId,
+              (id) => this.instances.has(id),
+              { agentId: offer.agent_id.value, host: offer.hostname },
+              probe,
+              roles,
+              new Date(now),
+              !!pool.allocationRole && pool.allocationRole !== '*',
+            );
+            if (!m.ok) break;
+            claimed.push(m);
+            plainLeft = m.plainDisk ?? plainLeft;
+            probe = {
+              ...probe,
+              volumes: m.pool,
+              ...(m.plainDisk
+                ? { scalars: new Map([...probe.scalars, ['disk', m.plainDisk]]) }
+                : {}),
+            };
+          }
+          if (claimed.length < persistentVolumesOf(app).length) {
             reason = 'InsufficientDisk';
             break;
           }
-          const taken = takeFromPool(pool, {
+          // The rest of the launch is taken from what the volumes left of the pool.
+          const volumesLeft = probe.volumes;
+          // root volumes' slices are gone from the plain disk the app's own `disk` comes from.
+          const target: OfferPool = plainLeft
+            ? { ...pool, scalars: new Map([...pool.scalars, ['disk', new Map(plainLeft)]]) }
+            : pool;
+          const taken = takeFromPool(target, {
             cpus: app.cpus,
             mem: app.mem,
             disk: app.disk,
@@ -511,22 +550,41 @@ export class MarathonService implements OnApplicationBootstrap, OnModuleDestroy 
             reason = taken.reason;
             break;
           }
-          let reserve: Resource | undefined;
-          if (claimed?.ok) {
-            pool.volumes = claimed.pool;
-            // Reserved to the role first (RESERVE before LAUNCH in the same ACCEPT), so that
-            // no other role is offered the disk while the instance is down.
-            reserve = reservedDisk(
-              { ...claimed.resource, disk: withoutVolume(claimed.resource.disk) },
-              pool.allocationRole,
-              this.frameworkId ?? '',
-              taskIdOf(inst),
-            );
-            if (reserve) claimed.resource = { ...reserve, disk: claimed.resource.disk } as Resource;
-            if (claimed.resource.reservations?.length) claimed.claim.reserved = true;
-            taken.picked.resources.push(claimed.resource);
-            this.claims.bind(claimed.claim);
-            inst.localVolumes = [VolumeClaims.localVolume(claimed.claim)];
+          const reserve: Resource[] = [];
+          const create: Resource[] = [];
+          if (claimed.length > 0) {
+            pool.volumes = volumesLeft;
+            if (plainLeft) pool.scalars.set('disk', target.scalars.get('disk') ?? plainLeft);
+            const localVolumes: LocalVolumeRef[] = [];
+            for (const c of claimed) {
+              let resource = c.resource;
+              // Reserved to the role first (RESERVE before LAUNCH in the same ACCEPT), so that
+              // no other role is offered the disk while the instance is down.
+              const reserved = reservedDisk(
+                { ...resource, disk: withoutVolume(resource.disk) },
+                pool.allocationRole,
+                this.frameworkId ?? '',
+                taskIdOf(inst),
+              );
+              if (reserved) reserve.push(reserved);
+              if (c.create) {
+                // root: the reserved slice becomes a persistent volume (CREATE), used by LAUNCH.
+                const base = reserved ?? resource;
+                resource = {
+                  ...base,
+                  disk: {
+                    persistence: { id: c.claim.sourceId },
+                    volume: { container_path: c.claim.containerPath, mode: 'RW' },
+                  },
+                } as Resource;
+                create.push(resource);
+              } else if (reserved) resource = { ...reserved, disk: resource.disk } as Resource;
+              if (resource.reservations?.length) c.claim.reserved = true;
+              taken.picked.resources.push(resource);
+              this.claims.bind(c.claim);
+              localVolumes.push(VolumeClaims.localVolume(c.claim));
+            }
+            inst.localVolumes = localVolumes;
           }
           const task = buildTaskInfo(
             app,
@@ -548,7 +606,7 @@ export class MarathonService implements OnApplicationBootstrap, OnModuleDestroy 
             // The agent's IP until its status updates name the task's addresses.
             ipAddresses: [{ ipAddress: offerIp(offer), protocol: 'IPv4' }],
           } satisfies Partial<Instance>);
-          launches.push({ inst, task, ...(reserve ? { reserve } : {}) });
+          launches.push({ inst, task, reserve, create });
           placed.push({
             agentId: offer.agent_id.value,
             hostname: offer.hostname,
@@ -604,24 +662,42 @@ export class MarathonService implements OnApplicationBootstrap, OnModuleDestroy 
 
   private async acceptOffer(
     offer: NonNullable<SchedulerEvent['offers']>['offers'][number],
-    launches: { inst: Instance; task: TaskInfo; reserve?: Resource }[],
+    launches: Launch[],
     unreserve: Resource[] = [],
   ): Promise<void> {
-    // Operations apply in order: UNRESERVE released disks, RESERVE claimed ones, LAUNCH.
+    // Operations apply in order: DESTROY released root volumes, UNRESERVE released disks,
+    // RESERVE claimed ones, CREATE new root volumes on them, LAUNCH.
     const ops: OfferOperation[] = [];
+    const destroy = unreserve.filter(isRootVolume);
+    if (destroy.length > 0)
+      ops.push({ type: 'DESTROY', destroy: { volumes: destroy } } as OfferOperation);
     if (unreserve.length > 0)
-      ops.push({ type: 'UNRESERVE', unreserve: { resources: unreserve } } as OfferOperation);
-    const reserve = launches.flatMap((l) => (l.reserve ? [l.reserve] : []));
+      ops.push({
+        type: 'UNRESERVE',
+        unreserve: {
+          resources: unreserve.map((r) => (isRootVolume(r) ? withoutPersistence(r) : r)),
+        },
+      } as OfferOperation);
+    const reserve = launches.flatMap((l) => l.reserve);
     if (reserve.length > 0)
       ops.push({ type: 'RESERVE', reserve: { resources: reserve } } as OfferOperation);
+    const create = launches.flatMap((l) => l.create);
+    if (create.length > 0)
+      ops.push({ type: 'CREATE', create: { volumes: create } } as OfferOperation);
     if (launches.length > 0)
       ops.push({ type: 'LAUNCH', launch: { task_infos: launches.map((l) => l.task) } });
     try {
       await this.driver.accept([offer.id.value], ops);
       for (const r of unreserve) {
-        const id = (r.disk as { source?: { id?: string } } | undefined)?.source?.id;
+        const id = claimIdOf(r);
         if (id) this.claims.unreserved(id);
-        this.logger.log(`UNRESERVE of disk ${id} on ${offer.agent_id.value}`);
+        this.logger.log(
+          `${isRootVolume(r) ? 'DESTROY + ' : ''}UNRESERVE of disk ${id ?? formatDisk(r)} on ${offer.agent_id.value}`,
+        );
+      }
+      for (const v of create) {
+        const id = claimIdOf(v);
+        if (id) this.claims.created(id);
       }
       for (const l of launches) this.publishInstance(l.inst, false);
       for (const l of launches)
@@ -1128,6 +1204,23 @@ export class MarathonService implements OnApplicationBootstrap, OnModuleDestroy 
     const target: AppDefinition[] = [];
     for (const input of change.put) {
       const prev = this.apps.get(input.id);
+      // A root volume is made of disk reserved to the app's role: `*` cannot hold reservations.
+      const role = input.role ?? this.config.MARATHON_MESOS_ROLE;
+      if (role === '*') {
+        const raw = (input.container as { volumes?: unknown } | undefined)?.volumes;
+        const bad = (Array.isArray(raw) ? (raw as { persistent?: { type?: unknown } }[]) : [])
+          .map((v, i) => ({ v, i }))
+          .filter(({ v }) => v?.persistent && (v.persistent.type ?? 'root') === 'root');
+        if (bad.length)
+          throw invalid(
+            bad.map(({ i }) => ({
+              path: `/container/volumes(${i})/persistent/type`,
+              errors: [
+                'root persistent volumes need a role other than "*" (the app\'s role or MARATHON_MESOS_ROLE): they are made of reserved disk',
+              ],
+            })),
+          );
+      }
       const copy = structuredClone(input);
       this.assignServicePorts(copy, prev);
       const restart = change.restart?.includes(input.id);

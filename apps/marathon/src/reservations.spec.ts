@@ -1,5 +1,12 @@
 import type { Resource } from '@dcos/contracts';
-import { orphanReservations, reservedDisk, withoutVolume } from './reservations';
+import {
+  claimIdOf,
+  isRootVolume,
+  orphanReservations,
+  reservedDisk,
+  withoutPersistence,
+  withoutVolume,
+} from './reservations';
 
 const disk = (id: string, extra: Partial<Resource> = {}): Resource =>
   ({
@@ -51,5 +58,27 @@ describe('persistent-volume reservations', () => {
     expect(withoutVolume({ source: { type: 'MOUNT' }, volume: { container_path: 'd' } })).toEqual({
       source: { type: 'MOUNT' },
     });
+  });
+
+  it('root volumes: an unclaimed one of this framework is an orphan (DESTROYed, then its disk UNRESERVEd)', () => {
+    const plain = { name: 'disk', type: 'SCALAR', scalar: { value: 64 } } as Resource;
+    const slice = reservedDisk(plain, 'marathon', 'fw-1', 't1')!;
+    const vol = (id: string) =>
+      ({
+        ...slice,
+        disk: { persistence: { id }, volume: { container_path: 'data', mode: 'RW' } },
+      }) as Resource;
+    const claimed = (id: string) => id === 'held';
+    // A reserved slice with no volume on it is an orphan too; unreserved disk never is.
+    expect(orphanReservations([vol('gone'), vol('held'), slice, plain], 'fw-1', claimed)).toEqual([
+      vol('gone'),
+      slice,
+    ]);
+    expect(isRootVolume(vol('gone'))).toBe(true);
+    expect(isRootVolume(slice)).toBe(false);
+    expect(isRootVolume(disk('v1'))).toBe(false);
+    expect(claimIdOf(vol('gone'))).toBe('gone');
+    expect(claimIdOf(disk('v1'))).toBe('v1');
+    expect(withoutPersistence(vol('gone'))).toEqual(slice);
   });
 });

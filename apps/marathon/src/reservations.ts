@@ -47,22 +47,46 @@ function reservationLabel(r: Resource, key: string): string | undefined {
   return last?.labels?.labels.find((l) => l.key === key)?.value;
 }
 
+/** What identifies a reserved disk to its claim: `disk.source.id`, else `disk.persistence.id`. */
+export function claimIdOf(r: Resource): string | undefined {
+  const d = r.disk as { source?: { id?: string }; persistence?: { id?: string } } | undefined;
+  return d?.source?.id ?? d?.persistence?.id;
+}
+
 /**
  * Disks of the offer this framework reserved that no claim refers to any more (wiped, app
- * removed, or a claim lost): to be UNRESERVEd, and never used for a launch meanwhile.
+ * removed, or a claim lost): to be UNRESERVEd (a root persistent volume DESTROYed first), and
+ * never used for a launch meanwhile. A plain disk slice it reserved and holds no volume on
+ * (a CREATE that did not follow its RESERVE, a DESTROY whose UNRESERVE did not) is one too.
  */
 export function orphanReservations(
   resources: readonly Resource[],
   frameworkId: string | undefined,
-  isClaimed: (sourceId: string) => boolean,
+  isClaimed: (id: string) => boolean,
 ): Resource[] {
   if (!frameworkId) return [];
   return resources.filter((r) => {
     if (r.name !== 'disk' || roleOf(r) === '*') return false;
     if (reservationLabel(r, FRAMEWORK_LABEL) !== frameworkId) return false;
-    const id = (r.disk as { source?: { id?: string } } | undefined)?.source?.id;
-    return id !== undefined && !isClaimed(id);
+    const id = claimIdOf(r);
+    return id === undefined ? !r.provider_id : !isClaimed(id);
   });
+}
+
+/** A root persistent volume (`disk.persistence` on the agent's plain disk): DESTROYed first. */
+export function isRootVolume(r: Resource): boolean {
+  const d = r.disk as { source?: unknown; persistence?: unknown } | undefined;
+  return !!d?.persistence && !d.source && !r.provider_id;
+}
+
+/** The disk a persistent volume was made of (`disk.persistence` and `disk.volume` dropped). */
+export function withoutPersistence(r: Resource): Resource {
+  const { persistence: _p, volume: _v, ...rest } = (r.disk ?? {}) as Record<string, unknown>;
+  void _p;
+  void _v;
+  const { disk: _d, ...res } = r;
+  void _d;
+  return (Object.keys(rest).length ? { ...res, disk: rest } : res) as Resource;
 }
 
 /** `Resource.disk` without `volume` (a task's mount point is not part of a reservation). */

@@ -1,19 +1,33 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Resource } from '@dcos/contracts';
-import { takeMountVolume, volumeSourceId, type OfferPool } from '@dcos/placement';
+import {
+  takeMountVolume,
+  takePersistentVolume,
+  takePlainDisk,
+  volumeSourceId,
+  type OfferPool,
+} from '@dcos/placement';
 import type { LocalVolumeRef } from './model';
 import { Repository } from './repository';
 import type { PersistentVolume } from './volumes';
 
 /**
- * A local persistent volume an app holds: a whole MOUNT disk (made by DSS) on one agent,
- * identified by its `disk.source.id`. It stays the app's until wiped: an instance that ends is
- * relaunched on it, and a replacement (restart, new version) takes over a claim nobody holds.
+ * A local persistent volume an app holds on one agent: a whole MOUNT or BLOCK disk (made by
+ * DSS), identified by its `disk.source.id`, or (`root`) a slice of the agent's plain disk made a
+ * Mesos persistent volume, identified by its `disk.persistence.id`. It stays the app's until
+ * wiped: an instance that ends is relaunched on it, and a replacement (restart, new version)
+ * takes over a claim nobody holds.
  */
 export interface VolumeClaim {
   appId: string;
+  /** MOUNT / BLOCK: the disk's `disk.source.id`; root: the volume's `disk.persistence.id`. */
   sourceId: string;
+  /** Absent in claims stored before root / block volumes: mount. */
+  type?: 'mount' | 'block' | 'root';
+  /** root: the master has made the volume (RESERVE + CREATE accepted); false until then. */
+  created?: boolean;
   agentId: string;
   host: string;
   containerPath: string;
@@ -30,7 +44,23 @@ export interface VolumeClaim {
 const UNRESERVE_WAIT_MS = 120_000;
 
 export type ClaimMatch =
-  { ok: true; resource: Resource; claim: VolumeClaim; pool: OfferPool['volumes'] } | { ok: false };
+  | {
+      ok: true;
+      /** The disk as the task uses it (`disk.volume` set); root + `create`: the plain slice. */
+      resource: Resource;
+      claim: VolumeClaim;
+      /** What is left of the offer: storage disks, and (root) the plain disk scalars. */
+      pool: OfferPool['volumes'];
+      plainDisk?: Map<string, number>;
+      /** root: the volume is to be made from `resource` (RESERVE if unreserved, CREATE). */
+      create?: boolean;
+    }
+  | { ok: false };
+
+/** Marathon's persistence id of a root volume: `<app>#<containerPath>#<uuid>`. */
+export function persistenceId(appId: string, containerPath: string, uuid: string): string {
+  return `${appId.replace(/^\//, '').replace(/\//g, '_')}#${containerPath}#${uuid}`;
+}
 
 /**
  * Marathon's resident-instance bookkeeping for persistent volumes: in memory, written through
@@ -72,10 +102,13 @@ export class VolumeClaims {
   }
 
   /**
-   * The MOUNT disk this instance may use from the offer: the claim it holds, else a claim of
-   * the app nobody holds (`live` = instances that still exist), else — while the app has fewer
-   * claims than instances — a new disk of the profile with at least the size. Nothing is
-   * changed: `bind` records the match once the whole launch fits.
+   * The disk this instance may use from the offer for `volume`: the claim it holds, else a
+   * claim of the app for that containerPath nobody holds (`live` = instances that still
+   * exist), else — while the app has fewer such claims than instances — a new one: a MOUNT /
+   * BLOCK disk of the profile with at least the size, or (root) `size` MiB of plain disk to
+   * be made a persistent volume (`canReserve`: the offer's role can hold reservations; if
+   * not, only disk already reserved to a role is used). Nothing is changed: `bind` records
+   * the match once the whole launch fits.
    */
   match(
     appId: string,
@@ -87,18 +120,86 @@ export class VolumeClaims {
     pool: OfferPool,
     roles: string[],
     now: Date,
+    canReserve = true,
   ): ClaimMatch {
-    const claims = this.of(appId);
+    const claims = this.of(appId).filter((c) => c.containerPath === volume.containerPath);
     const held =
       claims.find((c) => c.instanceId === instanceId) ??
       claims.find((c) => !c.instanceId || !live(c.instanceId));
     // Probed on a copy: the pool changes only if the rest of the launch fits too.
-    const probe: OfferPool = { ...pool, volumes: [...pool.volumes] };
+    const plain = new Map(pool.scalars.get('disk') ?? []);
+    const probe: OfferPool = {
+      ...pool,
+      volumes: [...pool.volumes],
+      scalars: new Map([...pool.scalars, ['disk', plain]]),
+    };
+    const type = volume.type;
+    const made = (resource: Resource, claim: VolumeClaim, create?: boolean): ClaimMatch => ({
+      ok: true,
+      resource: create
+        ? resource
+        : ({
+            ...resource,
+            disk: {
+              ...resource.disk,
+              volume: { container_path: volume.containerPath, mode: 'RW' },
+            },
+          } as Resource),
+      claim,
+      pool: probe.volumes,
+      ...(type === 'root' ? { plainDisk: plain } : {}),
+      ...(create ? { create } : {}),
+    });
+    if (type === 'root') {
+      const roleOk = (r: string) => canReserve || r !== '*';
+      if (held && (held.agentId === offer.agentId || !held.created)) {
+        // Made before (or maybe made: an ACCEPT whose answer was lost): used as offered.
+        const v =
+          held.agentId === offer.agentId
+            ? takePersistentVolume(probe, held.sourceId, roles)
+            : undefined;
+        if (v) return made(v, { ...held, instanceId, created: true });
+        if (held.created) return { ok: false };
+        const slice = takePlainDisk(probe, held.sizeMb, roles.filter(roleOk));
+        if (!slice) return { ok: false };
+        return made(
+          slice.resource,
+          { ...held, agentId: offer.agentId, host: offer.host, instanceId },
+          true,
+        );
+      }
+      if (held || claims.length >= appInstances) return { ok: false };
+      const slice = takePlainDisk(probe, volume.size, roles.filter(roleOk));
+      if (!slice) return { ok: false };
+      return made(
+        slice.resource,
+        {
+          appId,
+          sourceId: persistenceId(appId, volume.containerPath, randomUUID()),
+          type: 'root',
+          created: false,
+          agentId: offer.agentId,
+          host: offer.host,
+          containerPath: volume.containerPath,
+          sizeMb: volume.size,
+          instanceId,
+          claimedAt: now.toISOString(),
+          reserved: true,
+        },
+        true,
+      );
+    }
+    const sourceType = type === 'block' ? 'BLOCK' : 'MOUNT';
     let disk: Resource | undefined;
     let claim: VolumeClaim;
     if (held) {
       if (held.agentId !== offer.agentId) return { ok: false };
-      disk = takeMountVolume(probe, { sizeMb: 0, roles, sourceId: held.sourceId });
+      disk = takeMountVolume(probe, {
+        sizeMb: 0,
+        roles,
+        sourceId: held.sourceId,
+        type: sourceType,
+      });
       claim = { ...held, instanceId };
     } else {
       if (claims.length >= appInstances) return { ok: false };
@@ -106,12 +207,14 @@ export class VolumeClaims {
         sizeMb: volume.size,
         ...(volume.profileName !== undefined ? { profile: volume.profileName } : {}),
         roles,
+        type: sourceType,
       });
       const sourceId = disk && volumeSourceId(disk);
       if (!disk || !sourceId) return { ok: false };
       claim = {
         appId,
         sourceId,
+        ...(type === 'block' ? { type } : {}),
         agentId: offer.agentId,
         host: offer.host,
         containerPath: volume.containerPath,
@@ -122,21 +225,32 @@ export class VolumeClaims {
       };
     }
     if (!disk) return { ok: false };
-    const resource = {
-      ...disk,
-      disk: { ...disk.disk, volume: { container_path: volume.containerPath, mode: 'RW' } },
-    } as Resource;
-    return { ok: true, resource, claim, pool: probe.volumes };
+    return made(disk, claim);
+  }
+
+  /** The root volume `sourceId` was made by the master (its ACCEPT went through). */
+  created(sourceId: string): void {
+    for (const c of this.all())
+      if (c.sourceId === sourceId && c.type === 'root' && !c.created) {
+        c.created = true;
+        this.write(c.sourceId, c);
+      }
   }
 
   /** Marathon's `localVolumes` entry for a claim (persistence id `<app>#<path>#<uuid>`). */
   static localVolume(c: VolumeClaim): LocalVolumeRef {
-    const app = c.appId.replace(/^\//, '').replace(/\//g, '_');
+    if (c.type === 'root')
+      return {
+        runSpecId: c.appId,
+        containerPath: c.containerPath,
+        uuid: c.sourceId.split('#').at(-1) ?? c.sourceId,
+        persistenceId: c.sourceId,
+      };
     return {
       runSpecId: c.appId,
       containerPath: c.containerPath,
       uuid: c.sourceId,
-      persistenceId: `${app}#${c.containerPath}#${c.sourceId}`,
+      persistenceId: persistenceId(c.appId, c.containerPath, c.sourceId),
     };
   }
 

@@ -1,6 +1,6 @@
 import { readApp, type AppDefinition } from './app-definition';
 import { buildTaskInfo } from './task-builder';
-import { appVolumes } from './volumes';
+import { appVolumes, persistentVolumesOf } from './volumes';
 
 const base = { id: '/db', cmd: 'sleep 100', cpus: 0.1, mem: 32 };
 const external = (over: Record<string, unknown> = {}) => ({
@@ -115,5 +115,49 @@ describe('container.volumes', () => {
         }),
       ),
     ).toEqual(['/upgradeStrategy/maximumOverCapacity: got 0.5, expected 0 for resident apps']);
+  });
+
+  it('root (the default type) and block volumes, several per app, each at its own containerPath', () => {
+    const r = withVolumes([
+      { containerPath: 'data', persistent: { size: 64 } },
+      {
+        containerPath: 'dev',
+        mode: 'RW',
+        persistent: { type: 'block', size: 32, profileName: 'raw' },
+      },
+      { containerPath: 'more', persistent: { type: 'root', size: 8 } },
+    ]);
+    expect(pathsOf(r)).toEqual([]);
+    expect(persistentVolumesOf(r.ok ? r.app : {})).toEqual([
+      { kind: 'persistent', containerPath: 'data', mode: 'RW', type: 'root', size: 64 },
+      {
+        kind: 'persistent',
+        containerPath: 'dev',
+        mode: 'RW',
+        type: 'block',
+        size: 32,
+        profileName: 'raw',
+      },
+      { kind: 'persistent', containerPath: 'more', mode: 'RW', type: 'root', size: 8 },
+    ]);
+    expect(
+      pathsOf(
+        withVolumes([
+          { containerPath: 'data', persistent: { size: 8, profileName: 'fast' } },
+          { containerPath: 'data', persistent: { type: 'tape', size: 8 } },
+        ]),
+      ),
+    ).toEqual([
+      '/container/volumes(0)/persistent/profileName: profileName is only allowed for mount and block volumes',
+      '/container/volumes(1)/persistent/type: error.expected.enum: root, mount, block',
+    ]);
+    expect(
+      pathsOf(
+        withVolumes([
+          { containerPath: 'data', persistent: { size: 8 } },
+          { containerPath: 'data', persistent: { type: 'mount', size: 8 } },
+        ]),
+      ),
+    ).toEqual(['/container/volumes: persistent volume containerPath must be unique']);
   });
 });

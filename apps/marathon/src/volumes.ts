@@ -117,13 +117,8 @@ export function readVolumes(
         add(`${pp}/profileName`, 'error.expected.jsstring');
       if (pv.profileName !== undefined && type === 'root')
         add(`${pp}/profileName`, 'profileName is only allowed for mount and block volumes');
-      // The agent mounts whole MOUNT disks (DSS volumes); root and block are not wired yet.
-      if (type === 'block' || type === 'root')
-        add(
-          `${pp}/type`,
-          `${type} persistent volumes are not supported yet: use type mount with a DSS profile`,
-        );
-      if (typeof pv.size !== 'number' || (type !== 'root' && type !== 'mount')) return;
+      if (typeof pv.size !== 'number' || (type !== 'root' && type !== 'mount' && type !== 'block'))
+        return;
       out.push({
         kind: 'persistent',
         containerPath: cp,
@@ -134,8 +129,10 @@ export function readVolumes(
       });
     }
   });
-  if (out.filter((v) => v.kind === 'persistent').length > 1)
-    add(`${p}/container/volumes`, 'only one persistent volume per app is supported');
+  // Several persistent volumes: each is claimed and mounted at its own containerPath.
+  const paths = out.filter((v) => v.kind === 'persistent').map((v) => v.containerPath);
+  if (new Set(paths).size !== paths.length)
+    add(`${p}/container/volumes`, 'persistent volume containerPath must be unique');
   const names = out.filter((v) => v.kind === 'external').map((v) => v.name);
   if (new Set(names).size !== names.length)
     add(`${p}/container/volumes`, 'Volume name must be unique');
@@ -184,15 +181,15 @@ export function mesosExternalVolumes(volumes: AppVolume[]): Obj[] {
     });
 }
 
-const persistentCache = new WeakMap<object, PersistentVolume | null>();
+const persistentCache = new WeakMap<object, PersistentVolume[]>();
 
-/** The app's persistent volume (one per app), parsed once per stored app object. */
-export function persistentVolumeOf(app: { container?: Obj }): PersistentVolume | undefined {
-  if (!Array.isArray(app.container?.volumes)) return undefined;
+/** The app's persistent volumes (in the order given), parsed once per stored app object. */
+export function persistentVolumesOf(app: { container?: Obj }): PersistentVolume[] {
+  if (!Array.isArray(app.container?.volumes)) return [];
   let v = persistentCache.get(app);
   if (v === undefined) {
-    v = appVolumes(app).find((x): x is PersistentVolume => x.kind === 'persistent') ?? null;
+    v = appVolumes(app).filter((x): x is PersistentVolume => x.kind === 'persistent');
     persistentCache.set(app, v);
   }
-  return v ?? undefined;
+  return v;
 }

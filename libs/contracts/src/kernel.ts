@@ -164,6 +164,19 @@ export const AgentApplyOperationContract = contract(
 export type AgentApplyOperation = ReturnType<typeof AgentApplyOperationContract.parse>;
 
 /**
+ * Master → agent: persistent volumes on the agent's plain disk the master booked (CREATE) or
+ * released (DESTROY). The agent makes / removes `<work_dir>/volumes/roles/<role>/<id>`.
+ */
+export const AgentPersistentVolumesContract = contract(
+  'AgentPersistentVolumes',
+  z.object({
+    create: z.array(z.object({ role: z.string().min(1), persistence_id: z.string().min(1) })),
+    destroy: z.array(z.object({ role: z.string().min(1), persistence_id: z.string().min(1) })),
+  }),
+);
+export type AgentPersistentVolumes = ReturnType<typeof AgentPersistentVolumesContract.parse>;
+
+/**
  * The operation is done (OPERATION_FINISHED): `resources` are what its source became
  * (`converted_resources`), `storage_resources` + `seq` the agent's storage disks now (as in
  * AgentResourcesUpdate). A failure is an error reply (→ OPERATION_FAILED).

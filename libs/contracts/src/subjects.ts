@@ -81,6 +81,8 @@ export const SUBJECT_TEMPLATES = {
   agentShutdownFramework: 'v1.agent.{id}.shutdown_framework',
   /** Apply an offer operation on agent {id}: CREATE_DISK / DESTROY_DISK (request/reply, AgentApplyOperation → AgentOperationResult). */
   agentApplyOperation: 'v1.agent.{id}.operation',
+  /** Make / remove persistent volume directories on agent {id} after CREATE / DESTROY (request/reply, AgentPersistentVolumes → `{}`). */
+  agentPersistentVolumes: 'v1.agent.{id}.persistent_volumes',
   /** Status updates from agent {id}, published to JetStream (StatusUpdate, stream statusStream). */
   agentStatusUpdate: 'v1.agent.{id}.status',
   /** Mesos v1 scheduler Events for framework {id} (event, SchedulerEvent). */

@@ -6,7 +6,15 @@ import {
   type AgentView,
   type Constraint,
 } from './constraints';
-import { offerPool, takeFromPool, takeMountVolume, volumeSourceId } from './resources';
+import {
+  offerPool,
+  persistenceIdOf,
+  takeFromPool,
+  takeMountVolume,
+  takePersistentVolume,
+  takePlainDisk,
+  volumeSourceId,
+} from './resources';
 
 const agent = (i: number, rack: string, extra: Record<string, string> = {}): AgentView => ({
   agentId: `a${i}`,
@@ -238,6 +246,43 @@ describe('offer matching', () => {
         sourceId: 'slow',
       });
       expect(pinned && volumeSourceId(pinned)).toBe('slow');
+      // BLOCK disks are asked for by type: a MOUNT disk never stands in for one.
+      expect(
+        takeMountVolume(offerPool(withStorage), { sizeMb: 1, roles: ['*'], type: 'BLOCK' }),
+      ).toBe(undefined);
+      const block = {
+        ...mount('raw-1', 64, 'raw'),
+        disk: { source: { type: 'BLOCK', id: 'raw-1', profile: 'raw' } },
+      };
+      const b = takeMountVolume(offerPool({ resources: [...withStorage.resources, block] }), {
+        sizeMb: 32,
+        roles: ['*'],
+        type: 'BLOCK',
+      });
+      expect(b && volumeSourceId(b)).toBe('raw-1');
+    });
+
+    it('a root volume: a slice of plain disk from one role; once made, found by its persistence id', () => {
+      const pool = offerPool(withStorage);
+      expect(takePlainDisk(pool, 200, ['*'])).toBe(undefined);
+      expect(takePlainDisk(pool, 64, ['prod', '*'])).toEqual({
+        role: '*',
+        resource: { name: 'disk', type: 'SCALAR', scalar: { value: 64 } },
+      });
+      expect(pool.scalars.get('disk')?.get('*')).toBe(36);
+      const vol = {
+        name: 'disk',
+        type: 'SCALAR' as const,
+        scalar: { value: 64 },
+        reservations: [{ type: 'DYNAMIC' as const, role: 'prod' }],
+        disk: { persistence: { id: 'p1' } },
+      };
+      const withVol = offerPool({ resources: [...withStorage.resources, vol] });
+      expect(takePersistentVolume(withVol, 'p1', ['*'])).toBe(undefined);
+      expect(takePersistentVolume(withVol, 'p2', ['prod'])).toBe(undefined);
+      expect(takePersistentVolume(withVol, 'p1', ['prod'])).toEqual(vol);
+      expect(takePersistentVolume(withVol, 'p1', ['prod'])).toBe(undefined);
+      expect(persistenceIdOf(vol)).toBe('p1');
     });
   });
 });

@@ -230,6 +230,8 @@ export interface MountVolumeNeeds {
   roles: string[];
   /** Pinned to this volume (its `disk.source.id`) once the instance has claimed one. */
   sourceId?: string;
+  /** The kind of disk: MOUNT (default, a filesystem) or BLOCK (a raw device). */
+  type?: 'MOUNT' | 'BLOCK';
 }
 
 const sourceOf = (r: Resource) =>
@@ -242,7 +244,8 @@ const sourceOf = (r: Resource) =>
 export function takeMountVolume(pool: OfferPool, needs: MountVolumeNeeds): Resource | undefined {
   const fits = pool.volumes.filter((r) => {
     const source = sourceOf(r);
-    if (source?.type !== 'MOUNT' || !r.scalar) return false;
+    if (source?.type !== (needs.type ?? 'MOUNT') || !r.scalar) return false;
+    if ((r.disk as { persistence?: unknown } | undefined)?.persistence) return false;
     if (!needs.roles.includes(roleOf(r))) return false;
     if (needs.sourceId !== undefined) return source.id === needs.sourceId;
     if (needs.profile !== undefined && source.profile !== needs.profile) return false;
@@ -258,4 +261,54 @@ export function takeMountVolume(pool: OfferPool, needs: MountVolumeNeeds): Resou
 /** The identity of a MOUNT/BLOCK disk (`disk.source.id`), what an instance is pinned to. */
 export function volumeSourceId(r: Resource): string | undefined {
   return sourceOf(r)?.id;
+}
+
+/** The persistence id of a persistent volume (`disk.persistence.id`), if the disk is one. */
+export function persistenceIdOf(r: Resource): string | undefined {
+  return (r.disk as { persistence?: { id?: string } } | undefined)?.persistence?.id;
+}
+
+/**
+ * The offered persistent volume `persistenceId` on the agent's plain disk (no `disk.source`),
+ * reserved to one of `roles`, taken from the pool (mutating it). Undefined if not offered.
+ */
+export function takePersistentVolume(
+  pool: OfferPool,
+  persistenceId: string,
+  roles: string[],
+): Resource | undefined {
+  const chosen = pool.volumes.find(
+    (r) =>
+      persistenceIdOf(r) === persistenceId &&
+      !sourceOf(r) &&
+      !r.provider_id &&
+      roles.includes(roleOf(r)),
+  );
+  if (!chosen) return undefined;
+  pool.volumes.splice(pool.volumes.indexOf(chosen), 1);
+  return chosen;
+}
+
+/**
+ * `sizeMb` of the agent's plain disk from ONE role of `roles` (tried in order), taken from the
+ * pool (mutating it): the slice a `root` persistent volume is made of. Undefined if no role
+ * has that much.
+ */
+export function takePlainDisk(
+  pool: OfferPool,
+  sizeMb: number,
+  roles: string[],
+): { role: string; resource: Resource } | undefined {
+  const byRole = pool.scalars.get('disk');
+  if (!byRole) return undefined;
+  for (const role of roles) {
+    const have = byRole.get(role) ?? 0;
+    if (have + EPS < sizeMb) continue;
+    byRole.set(role, have - sizeMb);
+    return {
+      role,
+      resource: resource(pool, role, { name: 'disk', type: 'SCALAR', scalar: { value: sizeMb } }),
+    };
+  }
+  return undefined;
 }

@@ -43,6 +43,7 @@ import {
   isReservationOperation,
   parseReservationOperation,
   ReservationOperationError,
+  rootVolumes,
   updateReservations,
   type ReservationOperation,
 } from './reservations';
@@ -106,7 +107,11 @@ export interface MasterOptions {
 }
 
 export type AgentRequestKey =
-  'agentLaunch' | 'agentKill' | 'agentShutdownFramework' | 'agentApplyOperation';
+  | 'agentLaunch'
+  | 'agentKill'
+  | 'agentShutdownFramework'
+  | 'agentApplyOperation'
+  | 'agentPersistentVolumes';
 
 /** Everything the core does outside its memory goes through these ports. */
 export interface MasterPorts {
@@ -932,7 +937,7 @@ export class MasterCore {
       if (op.type !== 'LAUNCH') {
         throw new CallError(
           400,
-          `accept.operations: operation type ${op.type} is not supported (only LAUNCH, RESERVE, UNRESERVE, CREATE_DISK, DESTROY_DISK)`,
+          `accept.operations: operation type ${op.type} is not supported (only LAUNCH, RESERVE, UNRESERVE, CREATE, DESTROY, CREATE_DISK, DESTROY_DISK)`,
         );
       }
       if (!op.launch) throw new CallError(400, 'accept.operations: LAUNCH needs "launch"');
@@ -987,8 +992,12 @@ export class MasterCore {
           `RESERVE: role "${ro.role}" is not the offer's role "${toMesosRole(role)}"`,
         );
       }
+      // RESERVE / CREATE make `reserved` (a reservation, a volume) of `unreserved`; UNRESERVE /
+      // DESTROY the other way round.
       const [from, to] =
-        ro.type === 'RESERVE' ? [ro.unreserved, ro.reserved] : [ro.reserved, ro.unreserved];
+        ro.type === 'RESERVE' || ro.type === 'CREATE'
+          ? [ro.unreserved, ro.reserved]
+          : [ro.reserved, ro.unreserved];
       if (!contains(offered, from)) {
         throw new CallError(
           409,
@@ -1108,6 +1117,19 @@ export class MasterCore {
         'info',
         `${ro.type} ${formatResources(ro.reserved)} on ${agentId} by framework ${fw.id}`,
       );
+    // Persistent volumes on the agent's plain disk: the agent makes / removes their directories
+    // (made on first use too, so a lost request only delays a removal).
+    const create = ops.filter((o) => o.type === 'CREATE').flatMap(rootVolumes);
+    const destroy = ops.filter((o) => o.type === 'DESTROY').flatMap(rootVolumes);
+    if (create.length + destroy.length > 0)
+      this.io
+        .agentRequest(agentId, 'agentPersistentVolumes', { create, destroy })
+        .catch((e: Error) =>
+          this.io.log(
+            'warn',
+            `persistent volumes on ${agentId} (create ${create.length}, destroy ${destroy.length}): ${e.message}`,
+          ),
+        );
   }
 
   // ======================================================================= storage

@@ -5,6 +5,8 @@ import {
   flatten,
   flattenReservations,
   normalize,
+  reservationRoles,
+  reserved,
   subtract,
   toMesosResources,
   unreserved,
@@ -190,7 +192,16 @@ export function agentJson(
     deactivated: false,
     version: a.version,
     capabilities: ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT'],
-    reserved_resources_full: {},
+    // Per role, with how each is reserved (persistent volumes show their `disk.persistence`).
+    reserved_resources_full: Object.fromEntries(
+      reservationRoles(a.total).map((role) => [
+        role,
+        toMesosResources(reserved(a.total, role)).map((r) => ({
+          ...r,
+          reservations: reservationsOf(r, a.reservations ?? []),
+        })),
+      ]),
+    ),
     unreserved_resources_full: toMesosResources(unreserved(a.total)),
     used_resources_full: toMesosResources(used),
     offered_resources_full: toMesosResources(offered),

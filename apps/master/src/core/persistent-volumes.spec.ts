@@ -1,0 +1,223 @@
+import type { AgentRegister, Resource } from '@dcos/contracts';
+import { agentFromRow, agentToRow } from '../persistence/codec';
+import { MasterCore, type MasterPorts } from './master';
+import type { FrameworkConnection } from './model';
+
+type Ev = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const scalar = (name: string, v: number): Resource => ({
+  name,
+  type: 'SCALAR',
+  scalar: { value: v },
+});
+const labels = { labels: [{ key: 'marathon_framework_id', value: 'mf' }] };
+const reservation = { type: 'DYNAMIC' as const, role: 'app', principal: 'marathon', labels };
+const reservedDisk = (mb: number): Resource => ({
+  ...scalar('disk', mb),
+  reservations: [reservation],
+});
+const volume = (id: string, mb: number): Resource => ({
+  ...reservedDisk(mb),
+  disk: { persistence: { id }, volume: { container_path: 'data', mode: 'RW' } },
+});
+
+function setup() {
+  const requests: { key: string; payload: Ev }[] = [];
+  const ports: MasterPorts = {
+    now: () => 1_000_000,
+    agentRequest: async (_agentId, key, payload) => {
+      requests.push({ key, payload: payload as Ev });
+      return {};
+    },
+    publishTaskEvent: () => undefined,
+    publishAgentEvent: () => undefined,
+    publishFrameworkEvent: () => undefined,
+    dirty: {
+      agent: () => undefined,
+      framework: () => undefined,
+      task: () => undefined,
+      deleteTask: () => undefined,
+      deleteFramework: () => undefined,
+    },
+    log: () => undefined,
+  };
+  const core = new MasterCore(
+    {
+      masterId: 'm1',
+      hostname: 'h',
+      ip: '10.0.0.1',
+      port: 5050,
+      version: '1.11.0',
+      agentPingTimeoutMs: 1000,
+      maxAgentPingTimeouts: 5,
+      allocationIntervalMs: 1000,
+      agentReregisterTimeoutMs: 60_000,
+      heartbeatSeconds: 15,
+      statusUpdateRetryMs: 10_000,
+      maxCompletedTasksPerFramework: 1000,
+      maxCompletedFrameworks: 50,
+    },
+    ports,
+  );
+  const reg: AgentRegister = {
+    agent_info: {
+      hostname: 'n1',
+      port: 5051,
+      resources: [scalar('cpus', 2), scalar('mem', 1024), scalar('disk', 1000)],
+    },
+    http_url: 'http://10.0.0.2:5051',
+    ip: '10.0.0.2',
+    version: '1.11.0',
+    tasks: [],
+    frameworks: [],
+  };
+  const agentId = core.registerAgent(reg).agent_id.value;
+  const events: Ev[] = [];
+  const conn: FrameworkConnection = {
+    kind: 'http',
+    streamId: 's',
+    send: (e) => void events.push(e),
+    close: () => undefined,
+  };
+  const fwId = core.subscribe({ name: 'app-fw', user: 'root', role: 'app' }, conn).frameworkId;
+  const call = (c: Ev) => core.handleCall({ framework_id: { value: fwId }, ...c } as never, 's');
+  const offers = () => {
+    const rescinded = new Set(
+      events.filter((e) => e.type === 'RESCIND').map((e) => e.rescind.offer_id.value),
+    );
+    return events
+      .filter((e) => e.type === 'OFFERS')
+      .flatMap((e) => e.offers.offers)
+      .filter((o: Ev) => !rescinded.has(o.id.value));
+  };
+  const slave = () => (core.state().slaves as Ev[])[0];
+  const accept = (offer: Ev, operations: Ev[]) =>
+    call({
+      type: 'ACCEPT',
+      accept: { offer_ids: [offer.id], operations, filters: { refuse_seconds: 0 } },
+    });
+  return { core, reg, agentId, requests, offers, slave, accept, call, fwId };
+}
+
+describe('MasterCore persistent volumes (CREATE / DESTROY)', () => {
+  it('RESERVE + CREATE + LAUNCH in one ACCEPT; the volume is offered back to its role; DESTROY + UNRESERVE frees the disk', () => {
+    const t = setup();
+    t.core.allocate();
+    const vol = volume('app#data#1', 64);
+    t.accept(t.offers()[0], [
+      { type: 'RESERVE', reserve: { resources: [reservedDisk(64)] } },
+      { type: 'CREATE', create: { volumes: [vol] } },
+      {
+        type: 'LAUNCH',
+        launch: {
+          task_infos: [
+            {
+              name: 't1',
+              task_id: { value: 't1' },
+              agent_id: { value: t.agentId },
+              command: { value: 'sleep 100' },
+              resources: [{ ...scalar('cpus', 0.1) }, scalar('mem', 32), vol],
+            },
+          ],
+        },
+      },
+    ]);
+    // The agent is told to make the volume's directory, and to launch the task.
+    expect(t.requests.map((r) => r.key)).toEqual(
+      expect.arrayContaining(['agentPersistentVolumes', 'agentLaunch']),
+    );
+    expect(t.requests.find((r) => r.key === 'agentPersistentVolumes')?.payload).toEqual({
+      create: [{ role: 'app', persistence_id: 'app#data#1' }],
+      destroy: [],
+    });
+    const launched = t.requests.find((r) => r.key === 'agentLaunch')!.payload;
+    expect(JSON.stringify(launched)).toContain('app#data#1');
+    // /master/state: reserved to the role, as a volume with its persistence id and reservation.
+    expect(t.slave().reserved_resources).toEqual({ app: expect.objectContaining({ disk: 64 }) });
+    expect(t.slave().reserved_resources_full).toEqual({
+      app: [
+        expect.objectContaining({
+          name: 'disk',
+          scalar: { value: 64 },
+          disk: expect.objectContaining({ persistence: { id: 'app#data#1' } }),
+          reservations: [reservation],
+        }),
+      ],
+    });
+    expect(t.slave().unreserved_resources.disk).toBe(936);
+
+    // The task ends: the volume is offered again to the role, as a volume.
+    t.core.applyAgentUpdate({
+      agent_id: { value: t.agentId },
+      framework_id: { value: t.fwId },
+      status: { task_id: { value: 't1' }, state: 'TASK_FINISHED', uuid: 'u1' },
+    });
+    t.core.allocate();
+    const again = t.offers().at(-1);
+    const offered = (again.resources as Ev[]).filter((r) => r.disk?.persistence);
+    expect(offered).toEqual([
+      expect.objectContaining({
+        scalar: { value: 64 },
+        disk: expect.objectContaining({ persistence: { id: 'app#data#1' } }),
+        reservations: [reservation],
+      }),
+    ]);
+
+    // Kept across the agent's re-registration and a master restart.
+    t.core.registerAgent({ ...t.reg, agent_id: { value: t.agentId } });
+    expect(t.slave().reserved_resources_full.app).toHaveLength(1);
+    const row = agentToRow(
+      (t.core as unknown as { agents: Map<string, never> }).agents.get(t.agentId)!,
+    );
+    const back = agentFromRow(JSON.parse(JSON.stringify(row)));
+    expect(back.total.filter((r) => r.name === 'disk')).toEqual([
+      expect.objectContaining({ role: '*', scalar: 936 }),
+      expect.objectContaining({ role: 'app', scalar: 64 }),
+    ]);
+    expect(back.total.find((r) => r.role === 'app')?.disk?.info).toMatchObject({
+      persistence: { id: 'app#data#1' },
+    });
+
+    // DESTROY + UNRESERVE: the disk is the agent's plain disk again.
+    t.core.allocate();
+    const last = t.offers().at(-1);
+    t.accept(last, [
+      { type: 'DESTROY', destroy: { volumes: [vol] } },
+      { type: 'UNRESERVE', unreserve: { resources: [reservedDisk(64)] } },
+    ]);
+    expect(t.slave().reserved_resources).toEqual({});
+    expect(t.slave().reserved_resources_full).toEqual({});
+    expect(t.slave().unreserved_resources.disk).toBe(1000);
+    expect(t.requests.filter((r) => r.key === 'agentPersistentVolumes').at(-1)?.payload).toEqual({
+      create: [],
+      destroy: [{ role: 'app', persistence_id: 'app#data#1' }],
+    });
+  });
+
+  it('refuses bad CREATE / DESTROY with 4xx naming the field, changing nothing', () => {
+    const t = setup();
+    t.core.allocate();
+    const offer = t.offers()[0];
+    const bad = (op: Ev) => () => t.accept(offer, [op]);
+    expect(
+      bad({ type: 'CREATE', create: { volumes: [{ ...volume('v', 8), reservations: [] }] } }),
+    ).toThrow(/accept.operations\[0\].create.volumes\[0\].reservations/);
+    expect(bad({ type: 'CREATE', create: { volumes: [reservedDisk(8)] } })).toThrow(
+      /accept.operations\[0\].create.volumes\[0\].disk.persistence.id/,
+    );
+    expect(bad({ type: 'CREATE', create: { volumes: [volume('a/../b', 8)] } })).toThrow(
+      /disk.persistence.id/,
+    );
+    // The disk it is made of must be reserved (in the offers) first.
+    expect(bad({ type: 'CREATE', create: { volumes: [volume('v', 8)] } })).toThrow(
+      /CREATE: .* is not in the offers/,
+    );
+    expect(bad({ type: 'DESTROY', destroy: { volumes: [volume('v', 8)] } })).toThrow(
+      /DESTROY: .* is not in the offers/,
+    );
+    expect(bad({ type: 'DESTROY' })).toThrow(/destroy.volumes: required/);
+    expect(t.core.allocator.getOffer(offer.id.value)).toBeDefined();
+    expect(t.slave().reserved_resources).toEqual({});
+    expect(t.requests.filter((r) => r.key === 'agentPersistentVolumes')).toEqual([]);
+  });
+});
