@@ -1221,6 +1221,21 @@ export class MarathonService implements OnApplicationBootstrap, OnModuleDestroy 
             })),
           );
       }
+      // Claims name their volume by containerPath: the app's persistent volumes stay as they
+      // are while it holds any (as Marathon: wipe the tasks or remove the app first).
+      if (
+        prev &&
+        this.claims.of(prev.id).length > 0 &&
+        JSON.stringify(persistentVolumesOf(prev)) !== JSON.stringify(persistentVolumesOf(input))
+      )
+        throw invalid([
+          {
+            path: '/container/volumes',
+            errors: [
+              'persistent volumes cannot be changed while the app holds them: wipe its tasks (?wipe=true) or remove the app first',
+            ],
+          },
+        ]);
       const copy = structuredClone(input);
       this.assignServicePorts(copy, prev);
       const restart = change.restart?.includes(input.id);

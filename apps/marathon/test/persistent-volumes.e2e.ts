@@ -204,6 +204,17 @@ describe('root persistent volumes', () => {
     // The master shows the reservation and the volumes (role, persistence id, size).
     const a = await agentState();
     expect(a.reserved_resources.marathon.disk).toBe(80);
+    // Held volumes cannot be changed (their claims name them by containerPath).
+    const change = await api('/v2/apps/pv', {
+      method: 'PUT',
+      body: JSON.stringify({
+        container: { ...app.container, volumes: [app.container.volumes[0]] },
+      }),
+    });
+    expect(change.status).toBe(422);
+    expect((change.body as Json).details).toEqual([
+      { path: '/container/volumes', errors: [expect.stringMatching(/cannot be changed/)] },
+    ]);
     const vols = (a.reserved_resources_full.marathon as Json[]).filter((x) => x.disk?.persistence);
     expect(vols.map((x) => [x.disk.persistence.id, x.scalar.value]).sort()).toEqual(
       [
