@@ -4,7 +4,7 @@ import {
   AgentHeartbeatReplyContract,
   DCOS_TS_VERSION,
   KillTaskContract,
-  RunTaskContract,
+  RunTaskFastContract,
   ShutdownFrameworkContract,
   isTerminalTaskState,
   subjectFor,
@@ -104,7 +104,7 @@ export class HollowNode {
       nats.serve<RunTask, object>(
         subjectFor(nats.prefix, 'agentLaunch', id),
         (m) => launchBatch(m, (one) => this.launch(one)),
-        { input: RunTaskContract },
+        { input: RunTaskFastContract },
       ),
       nats.serve<KillTask, object>(subjectFor(nats.prefix, 'agentKill', id), (m) => this.kill(m), {
         input: KillTaskContract,

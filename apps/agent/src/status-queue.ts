@@ -32,7 +32,7 @@ const taskKey = (u: StatusUpdate) => `${u.framework_id.value}\u0000${u.status.ta
  * different tasks go out in parallel.
  */
 export class StatusUpdateQueue {
-  private readonly entries: Entry[] = [];
+  private entries: Entry[] = [];
   private nextSeq = 1;
   private flushing = false;
   private stopped = false;
@@ -145,10 +145,12 @@ export class StatusUpdateQueue {
           }
         });
         if (done.size > 0) {
-          for (let i = this.entries.length - 1; i >= 0; i--) {
-            const e = this.entries[i] as Entry;
-            if (!done.has(e)) continue;
-            this.entries.splice(i, 1);
+          // One pass (a splice per acked entry made a round quadratic in the queue length).
+          const left: Entry[] = [];
+          const acked: Entry[] = [];
+          for (const e of this.entries) (done.has(e) ? acked : left).push(e);
+          this.entries = left;
+          for (const e of acked) {
             if (e.file) fs.rmSync(e.file, { force: true });
             this.acked++;
             this.o.onAck?.(e.update);

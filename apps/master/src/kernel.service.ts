@@ -17,8 +17,9 @@ import {
   LeaderEventContract,
   SchedulerCallRequestContract,
   SchedulerKeepaliveContract,
-  StatusUpdateContract,
+  parseStatusUpdate,
   statusStream,
+  wellFormedAccept,
   subjectFor,
   subjectPattern,
   type AgentHeartbeatReply,
@@ -269,7 +270,12 @@ export class KernelService implements OnModuleInit, OnApplicationBootstrap, OnAp
   }
 
   private natsSchedulerCall(raw: unknown): SchedulerCallReply {
-    const req = wellFormedAcknowledge(raw) ?? SchedulerCallRequestContract.parse(stripNulls(raw));
+    // ACKNOWLEDGE and ACCEPT of LAUNCHes (most calls) by hand-written checks of their common
+    // shape; anything else through the schema, with its errors naming the field.
+    const req =
+      wellFormedAcknowledge(raw) ??
+      wellFormedAccept(raw) ??
+      SchedulerCallRequestContract.parse(stripNulls(raw));
     const call = req.call;
     if (call.type !== 'SUBSCRIBE') {
       this.core.handleCall(call, req.stream_id);
@@ -336,12 +342,23 @@ export class KernelService implements OnModuleInit, OnApplicationBootstrap, OnAp
       });
     }
     const consumer = await this.nats.jetstream().consumers.get(stream, CONSUMER);
-    const messages = await consumer.consume({ max_messages: 1_000 });
+    // A callback, not the async iterator: the messages of one socket read are handled in one
+    // synchronous pass, so the events and replies they cause go out in one socket write (the
+    // iterator's microtask per message made that a write per update).
+    const messages = await consumer.consume({
+      max_messages: 1_000,
+      callback: (m) => {
+        try {
+          this.onStatusMessage(m);
+        } catch (e) {
+          // A throw would stop the consumer; onStatusMessage handles its own failures.
+          this.logger.error(`status update failed: ${(e as Error).stack ?? String(e)}`);
+        }
+      },
+    });
     this.consumer = messages;
-    void (async () => {
-      for await (const m of messages) this.onStatusMessage(m);
-    })().catch((e: Error) => {
-      if (!this.stopped) this.logger.error(`status consumer stopped: ${e.message}`);
+    void messages.closed().then((e) => {
+      if (e && !this.stopped) this.logger.error(`status consumer stopped: ${e.message}`);
     });
   }
 
@@ -354,7 +371,8 @@ export class KernelService implements OnModuleInit, OnApplicationBootstrap, OnAp
       m.term();
       return;
     }
-    const parsed = StatusUpdateContract.safeParse(payload);
+    // The hand-written check of the common shape, else the schema (errors name the field).
+    const parsed = parseStatusUpdate(payload);
     if (!parsed.ok) {
       this.logger.warn(`invalid status update on ${m.subject}: ${parsed.error.message}`);
       m.term();

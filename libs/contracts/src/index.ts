@@ -9,3 +9,5 @@ export * from './kernel';
 export * from './scheduler';
 export * from './storage';
 export * from './marathon';
+export * from './status-update-fast';
+export * from './launch-fast';
