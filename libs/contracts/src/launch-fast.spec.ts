@@ -15,7 +15,13 @@ const task = (i = 0) => ({
   task_id: { value: `t${i}` },
   agent_id: { value: 'a1', extra: 'kept' },
   resources: [
-    { name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 }, role: '*' },
+    {
+      name: 'cpus',
+      type: 'SCALAR',
+      scalar: { value: 0.1 },
+      role: '*',
+      allocation_info: { role: '*' },
+    },
     { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000, end: 31001 }] } },
     { name: 'set', type: 'SET', set: { item: ['a'] } },
   ],
@@ -28,6 +34,27 @@ const task = (i = 0) => ({
     uris: [{ value: 'http://x', extract: true }],
   },
   data: 'ZA==',
+  kill_policy: { grace_period: { nanoseconds: 3_000_000_000 } },
+  discovery: {
+    visibility: 'FRAMEWORK',
+    name: 'app',
+    environment: 'e',
+    location: 'l',
+    version: 'v',
+    ports: {
+      ports: [
+        {
+          number: 31000,
+          name: 'http',
+          protocol: 'tcp',
+          visibility: 'CLUSTER',
+          labels: { labels: [] },
+        },
+        { number: 31001 },
+      ],
+    },
+    labels: { labels: [{ key: 'k' }] },
+  },
   labels: { labels: [{ key: 'k', value: 'v' }] },
   unknown_field: 1,
 });

@@ -115,8 +115,14 @@ function isResource(v: unknown): boolean {
   if (!isPlain(v) || !noUndefinedExtras(v, RESOURCE_KEYS)) return false;
   const name = v['name'];
   if (typeof name !== 'string' || name.length < 1 || !RESOURCE_TYPES.has(v['type'])) return false;
-  if (!absent(v, ['reservations', 'allocation_info', 'disk', 'provider_id'])) return false;
+  if (!absent(v, ['reservations', 'disk', 'provider_id'])) return false;
   if (!optString(v['role'])) return false;
+  const ai = v['allocation_info'];
+  if (
+    ai !== undefined &&
+    !(isPlain(ai) && hasOnlyKeys(ai, ['role']) && typeof ai['role'] === 'string')
+  )
+    return false;
   const scalar = v['scalar'];
   if (
     scalar !== undefined &&
@@ -182,9 +188,56 @@ function isCommand(v: unknown): boolean {
   return true;
 }
 
+const VISIBILITIES: ReadonlySet<unknown> = new Set<unknown>(['FRAMEWORK', 'CLUSTER', 'EXTERNAL']);
+const KILL_POLICY_KEYS: ReadonlySet<string> = new Set(['grace_period']);
+const DISCOVERY_KEYS: ReadonlySet<string> = new Set([
+  'visibility',
+  'name',
+  'environment',
+  'location',
+  'version',
+  'ports',
+  'labels',
+]);
+const PORT_KEYS: ReadonlySet<string> = new Set([
+  'number',
+  'name',
+  'protocol',
+  'visibility',
+  'labels',
+]);
+
+/** DurationInfoSchema (strict): nanoseconds, a non-negative integer. */
+function isDuration(v: unknown): boolean {
+  return isPlain(v) && hasOnlyKeys(v, ['nanoseconds']) && isNonNegativeInt(v['nanoseconds']);
+}
+
+/** DiscoveryInfoSchema (passthrough; `ports` strict, its entries passthrough). */
+function isDiscovery(v: unknown): boolean {
+  if (!isPlain(v) || !noUndefinedExtras(v, DISCOVERY_KEYS)) return false;
+  if (!VISIBILITIES.has(v['visibility'])) return false;
+  for (const k of ['name', 'environment', 'location', 'version'])
+    if (!optString(v[k])) return false;
+  const labels = v['labels'];
+  if (labels !== undefined && !isLabels(labels)) return false;
+  const ports = v['ports'];
+  if (ports === undefined) return true;
+  if (!isPlain(ports) || !hasOnlyKeys(ports, ['ports'])) return false;
+  return isArrayOf(ports['ports'], (p) => {
+    if (!isPlain(p) || !noUndefinedExtras(p, PORT_KEYS)) return false;
+    const n = p['number'];
+    if (!(typeof n === 'number' && Number.isSafeInteger(n))) return false;
+    if (!optString(p['name']) || !optString(p['protocol'])) return false;
+    const vis = p['visibility'];
+    if (vis !== undefined && !VISIBILITIES.has(vis)) return false;
+    const l = p['labels'];
+    return l === undefined || isLabels(l);
+  });
+}
+
 /**
  * TaskInfoSchema with resources given (the schema would default them), an optional command,
- * data and labels; executor, container, health checks, kill policy, discovery → schema.
+ * data, labels, kill policy and discovery; executor, container, health checks → schema.
  */
 export function wellFormedTaskInfo(v: unknown): boolean {
   if (!isPlain(v) || !noUndefinedExtras(v, TASK_KEYS)) return false;
@@ -192,16 +245,16 @@ export function wellFormedTaskInfo(v: unknown): boolean {
   if (typeof name !== 'string' || name.length < 1) return false;
   if (!isId(v['task_id']) || !isId(v['agent_id'])) return false;
   if (!isArrayOf(v['resources'], isResource)) return false;
-  const exotic = [
-    'executor',
-    'container',
-    'health_check',
-    'check',
-    'kill_policy',
-    'discovery',
-    'max_completion_time',
-  ];
+  const exotic = ['executor', 'container', 'health_check', 'check', 'max_completion_time'];
   if (!absent(v, exotic)) return false;
+  const kp = v['kill_policy'];
+  if (kp !== undefined) {
+    if (!isPlain(kp) || !noUndefinedExtras(kp, KILL_POLICY_KEYS)) return false;
+    const gp = kp['grace_period'];
+    if (gp !== undefined && !isDuration(gp)) return false;
+  }
+  const discovery = v['discovery'];
+  if (discovery !== undefined && !isDiscovery(discovery)) return false;
   const command = v['command'];
   if (command !== undefined && !isCommand(command)) return false;
   if (!optString(v['data'])) return false;
