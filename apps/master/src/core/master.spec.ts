@@ -1,75 +1,22 @@
 import type { AgentRegister } from '@dcos/contracts';
-import { CallError, MasterCore, type MasterPorts } from './master';
-import type { FrameworkConnection } from './model';
-
-type Ev = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import {
+  agentRegistration,
+  recordingConnection,
+  testMasterCore,
+  type Ev,
+} from '../../test/core-fixture';
+import { CallError } from './master';
 
 function setup() {
-  let now = 1_000_000;
-  const requests: { agentId: string; key: string; payload: Ev }[] = [];
-  const ports: MasterPorts = {
-    now: () => now,
-    agentRequest: async (agentId, key, payload) => {
-      requests.push({ agentId, key, payload: payload as Ev });
-      return {};
-    },
-    publishTaskEvent: () => undefined,
-    publishAgentEvent: () => undefined,
-    publishFrameworkEvent: () => undefined,
-    dirty: {
-      agent: () => undefined,
-      framework: () => undefined,
-      task: () => undefined,
-      deleteTask: () => undefined,
-      deleteFramework: () => undefined,
-    },
-    log: () => undefined,
-  };
-  const core = new MasterCore(
-    {
-      masterId: 'm1',
-      hostname: 'h',
-      ip: '10.0.0.1',
-      port: 5050,
-      version: '1.11.0',
-      agentPingTimeoutMs: 1000,
-      maxAgentPingTimeouts: 5,
-      allocationIntervalMs: 1000,
-      agentReregisterTimeoutMs: 10_000,
-      heartbeatSeconds: 15,
-      statusUpdateRetryMs: 10_000,
-      maxCompletedTasksPerFramework: 1000,
-      maxCompletedFrameworks: 50,
-    },
-    ports,
-  );
-  const conn = (id: string): FrameworkConnection & { events: Ev[] } => {
-    const events: Ev[] = [];
-    return {
-      kind: 'http',
-      streamId: id,
-      events,
-      send: (e) => void events.push(e),
-      close: () => undefined,
-    };
-  };
-  const agent = (name: string): AgentRegister => ({
-    agent_info: {
-      hostname: name,
-      port: 5051,
-      resources: [
-        { name: 'cpus', type: 'SCALAR', scalar: { value: 2 } },
-        { name: 'mem', type: 'SCALAR', scalar: { value: 1024 } },
-        { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000, end: 31005 }] } },
-      ],
-    },
-    http_url: 'http://10.0.0.2:5051',
-    ip: '10.0.0.2',
-    version: '1.11.0',
-    tasks: [],
-    frameworks: [],
-  });
-  return { core, conn, agent, requests, advance: (ms: number) => (now += ms) };
+  const { core, requests, advance } = testMasterCore({ agentReregisterTimeoutMs: 10_000 });
+  const conn = recordingConnection;
+  const agent = (name: string): AgentRegister =>
+    agentRegistration(name, [
+      { name: 'cpus', type: 'SCALAR', scalar: { value: 2 } },
+      { name: 'mem', type: 'SCALAR', scalar: { value: 1024 } },
+      { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000, end: 31005 }] } },
+    ]);
+  return { core, conn, agent, requests, advance };
 }
 
 const offersOf = (events: Ev[]) =>

@@ -1,9 +1,13 @@
-import type { AgentRegister, Resource } from '@dcos/contracts';
+import type { Resource } from '@dcos/contracts';
 import { agentFromRow, agentToRow } from '../persistence/codec';
-import { MasterCore, type MasterPorts } from './master';
-import type { FrameworkConnection } from './model';
 
-type Ev = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import {
+  agentRegistration,
+  liveOffers,
+  recordingConnection,
+  testMasterCore,
+  type Ev,
+} from '../../test/core-fixture';
 
 const scalar = (name: string, v: number): Resource => ({
   name,
@@ -22,74 +26,18 @@ const volume = (id: string, mb: number): Resource => ({
 });
 
 function setup() {
-  const requests: { key: string; payload: Ev }[] = [];
-  const ports: MasterPorts = {
-    now: () => 1_000_000,
-    agentRequest: async (_agentId, key, payload) => {
-      requests.push({ key, payload: payload as Ev });
-      return {};
-    },
-    publishTaskEvent: () => undefined,
-    publishAgentEvent: () => undefined,
-    publishFrameworkEvent: () => undefined,
-    dirty: {
-      agent: () => undefined,
-      framework: () => undefined,
-      task: () => undefined,
-      deleteTask: () => undefined,
-      deleteFramework: () => undefined,
-    },
-    log: () => undefined,
-  };
-  const core = new MasterCore(
-    {
-      masterId: 'm1',
-      hostname: 'h',
-      ip: '10.0.0.1',
-      port: 5050,
-      version: '1.11.0',
-      agentPingTimeoutMs: 1000,
-      maxAgentPingTimeouts: 5,
-      allocationIntervalMs: 1000,
-      agentReregisterTimeoutMs: 60_000,
-      heartbeatSeconds: 15,
-      statusUpdateRetryMs: 10_000,
-      maxCompletedTasksPerFramework: 1000,
-      maxCompletedFrameworks: 50,
-    },
-    ports,
-  );
-  const reg: AgentRegister = {
-    agent_info: {
-      hostname: 'n1',
-      port: 5051,
-      resources: [scalar('cpus', 2), scalar('mem', 1024), scalar('disk', 1000)],
-    },
-    http_url: 'http://10.0.0.2:5051',
-    ip: '10.0.0.2',
-    version: '1.11.0',
-    tasks: [],
-    frameworks: [],
-  };
+  const { core, requests } = testMasterCore();
+  const reg = agentRegistration('n1', [
+    scalar('cpus', 2),
+    scalar('mem', 1024),
+    scalar('disk', 1000),
+  ]);
   const agentId = core.registerAgent(reg).agent_id.value;
-  const events: Ev[] = [];
-  const conn: FrameworkConnection = {
-    kind: 'http',
-    streamId: 's',
-    send: (e) => void events.push(e),
-    close: () => undefined,
-  };
+  const conn = recordingConnection('s');
+  const events = conn.events;
   const fwId = core.subscribe({ name: 'app-fw', user: 'root', role: 'app' }, conn).frameworkId;
   const call = (c: Ev) => core.handleCall({ framework_id: { value: fwId }, ...c } as never, 's');
-  const offers = () => {
-    const rescinded = new Set(
-      events.filter((e) => e.type === 'RESCIND').map((e) => e.rescind.offer_id.value),
-    );
-    return events
-      .filter((e) => e.type === 'OFFERS')
-      .flatMap((e) => e.offers.offers)
-      .filter((o: Ev) => !rescinded.has(o.id.value));
-  };
+  const offers = () => liveOffers(events);
   const slave = () => (core.state().slaves as Ev[])[0];
   const accept = (offer: Ev, operations: Ev[]) =>
     call({

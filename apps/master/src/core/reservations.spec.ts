@@ -1,9 +1,13 @@
-import type { AgentRegister, Resource } from '@dcos/contracts';
+import type { Resource } from '@dcos/contracts';
 import { agentFromRow, agentToRow } from '../persistence/codec';
-import { MasterCore, type MasterPorts } from './master';
-import type { FrameworkConnection } from './model';
 
-type Ev = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import {
+  agentRegistration,
+  liveOffers,
+  recordingConnection,
+  testMasterCore,
+  type Ev,
+} from '../../test/core-fixture';
 
 const mount = (id: string, mb: number): Resource => ({
   name: 'disk',
@@ -24,75 +28,17 @@ const cpus = (v: number): Resource => ({ name: 'cpus', type: 'SCALAR', scalar: {
 const mem = (v: number): Resource => ({ name: 'mem', type: 'SCALAR', scalar: { value: v } });
 
 function setup() {
-  const now = 1_000_000;
-  const requests: { key: string; payload: Ev }[] = [];
-  const ports: MasterPorts = {
-    now: () => now,
-    agentRequest: async (_agentId, key, payload) => {
-      requests.push({ key, payload: payload as Ev });
-      return {};
-    },
-    publishTaskEvent: () => undefined,
-    publishAgentEvent: () => undefined,
-    publishFrameworkEvent: () => undefined,
-    dirty: {
-      agent: () => undefined,
-      framework: () => undefined,
-      task: () => undefined,
-      deleteTask: () => undefined,
-      deleteFramework: () => undefined,
-    },
-    log: () => undefined,
-  };
-  const opts = {
-    masterId: 'm1',
-    hostname: 'h',
-    ip: '10.0.0.1',
-    port: 5050,
-    version: '1.11.0',
-    agentPingTimeoutMs: 1000,
-    maxAgentPingTimeouts: 5,
-    allocationIntervalMs: 1000,
-    agentReregisterTimeoutMs: 60_000,
-    heartbeatSeconds: 15,
-    statusUpdateRetryMs: 10_000,
-    maxCompletedTasksPerFramework: 1000,
-    maxCompletedFrameworks: 50,
-  };
-  const core = new MasterCore(opts, ports);
-  const reg: AgentRegister = {
-    agent_info: {
-      hostname: 'n1',
-      port: 5051,
-      resources: [cpus(2), mem(1024), mount('vol-1', 256)],
-    },
-    http_url: 'http://10.0.0.2:5051',
-    ip: '10.0.0.2',
-    version: '1.11.0',
-    tasks: [],
-    frameworks: [],
+  const { core, requests, opts, ports } = testMasterCore();
+  const reg = agentRegistration('n1', [cpus(2), mem(1024), mount('vol-1', 256)], {
     resources_seq: 1,
-  };
+  });
   const agentId = core.registerAgent(reg).agent_id.value;
   const framework = (name: string, role: string) => {
-    const events: Ev[] = [];
-    const conn: FrameworkConnection = {
-      kind: 'http',
-      streamId: name,
-      send: (e) => void events.push(e),
-      close: () => undefined,
-    };
+    const conn = recordingConnection(name);
+    const events = conn.events;
     const id = core.subscribe({ name, user: 'root', role }, conn).frameworkId;
     const call = (c: Ev) => core.handleCall({ framework_id: { value: id }, ...c } as never, name);
-    const offers = () => {
-      const rescinded = new Set(
-        events.filter((e) => e.type === 'RESCIND').map((e) => e.rescind.offer_id.value),
-      );
-      return events
-        .filter((e) => e.type === 'OFFERS')
-        .flatMap((e) => e.offers.offers)
-        .filter((o: Ev) => !rescinded.has(o.id.value));
-    };
+    const offers = () => liveOffers(events);
     return { id, call, offers, events };
   };
   const mounts = (o: Ev | undefined) =>

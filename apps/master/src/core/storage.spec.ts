@@ -1,8 +1,13 @@
-import type { AgentRegister, Resource } from '@dcos/contracts';
-import { CallError, MasterCore, type MasterPorts } from './master';
-import type { FrameworkConnection } from './model';
+import type { Resource } from '@dcos/contracts';
 
-type Ev = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import {
+  agentRegistration,
+  liveOffers,
+  recordingConnection,
+  testMasterCore,
+  type Ev,
+} from '../../test/core-fixture';
+import { CallError } from './master';
 
 const raw = (mb: number): Resource => ({
   name: 'disk',
@@ -21,82 +26,23 @@ const mount = (id: string, mb: number): Resource => ({
 
 /** The master core with an agent that answers storage operations as told. */
 function setup() {
-  let now = 1_000_000;
-  const requests: { agentId: string; key: string; payload: Ev }[] = [];
-  let answer: (payload: Ev) => Promise<unknown> = async () => ({});
-  const ports: MasterPorts = {
-    now: () => now,
-    agentRequest: async (agentId, key, payload) => {
-      requests.push({ agentId, key, payload: payload as Ev });
-      return key === 'agentApplyOperation' ? answer(payload as Ev) : {};
-    },
-    publishTaskEvent: () => undefined,
-    publishAgentEvent: () => undefined,
-    publishFrameworkEvent: () => undefined,
-    dirty: {
-      agent: () => undefined,
-      framework: () => undefined,
-      task: () => undefined,
-      deleteTask: () => undefined,
-      deleteFramework: () => undefined,
-    },
-    log: () => undefined,
-  };
-  const core = new MasterCore(
-    {
-      masterId: 'm1',
-      hostname: 'h',
-      ip: '10.0.0.1',
-      port: 5050,
-      version: '1.11.0',
-      agentPingTimeoutMs: 1000,
-      maxAgentPingTimeouts: 5,
-      allocationIntervalMs: 1000,
-      agentReregisterTimeoutMs: 60_000,
-      heartbeatSeconds: 15,
-      statusUpdateRetryMs: 1_000,
-      maxCompletedTasksPerFramework: 1000,
-      maxCompletedFrameworks: 50,
-    },
-    ports,
+  const { core, requests, agent, advance } = testMasterCore({ statusUpdateRetryMs: 1_000 });
+  const reg = agentRegistration(
+    'n1',
+    [
+      { name: 'cpus', type: 'SCALAR', scalar: { value: 2 } },
+      { name: 'mem', type: 'SCALAR', scalar: { value: 1024 } },
+      { name: 'disk', type: 'SCALAR', scalar: { value: 500 } },
+      raw(1000),
+    ],
+    { resources_seq: 10 },
   );
-  const reg: AgentRegister = {
-    agent_info: {
-      hostname: 'n1',
-      port: 5051,
-      resources: [
-        { name: 'cpus', type: 'SCALAR', scalar: { value: 2 } },
-        { name: 'mem', type: 'SCALAR', scalar: { value: 1024 } },
-        { name: 'disk', type: 'SCALAR', scalar: { value: 500 } },
-        raw(1000),
-      ],
-    },
-    http_url: 'http://10.0.0.2:5051',
-    ip: '10.0.0.2',
-    version: '1.11.0',
-    tasks: [],
-    frameworks: [],
-    resources_seq: 10,
-  };
   const agentId = core.registerAgent(reg).agent_id.value;
-  const events: Ev[] = [];
-  const conn: FrameworkConnection = {
-    kind: 'http',
-    streamId: 's1',
-    send: (e) => void events.push(e),
-    close: () => undefined,
-  };
+  const conn = recordingConnection('s1');
+  const events = conn.events;
   const fwId = core.subscribe({ name: 'dss', user: 'root' }, conn).frameworkId;
   const call = (c: Ev) => core.handleCall({ framework_id: { value: fwId }, ...c } as never, 's1');
-  const offers = () => {
-    const rescinded = new Set(
-      events.filter((e) => e.type === 'RESCIND').map((e) => e.rescind.offer_id.value),
-    );
-    return events
-      .filter((e) => e.type === 'OFFERS')
-      .flatMap((e) => e.offers.offers)
-      .filter((o: Ev) => !rescinded.has(o.id.value));
-  };
+  const offers = () => liveOffers(events);
   const statuses = () =>
     events
       .filter((e) => e.type === 'UPDATE_OPERATION_STATUS')
@@ -114,8 +60,8 @@ function setup() {
     disks,
     settle,
     requests,
-    answer: (fn: typeof answer) => (answer = fn),
-    advance: (ms: number) => (now += ms),
+    answer: (fn: typeof agent.answer) => (agent.answer = fn),
+    advance,
   };
 }
 
