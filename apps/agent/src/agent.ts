@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { Subscription } from 'nats';
 import {
   AgentPersistentVolumesContract,
+  AgentPersistentVolumesSyncContract,
   DCOS_TS_VERSION,
   KillTaskContract,
   RunTaskContract,
@@ -11,6 +12,8 @@ import {
   isTerminalTaskState,
   subjectFor,
   type AgentPersistentVolumes,
+  type AgentPersistentVolumesSync,
+  type AgentPersistentVolumesSyncReply,
   type AgentRegister,
   type AgentRegistered,
   type Attribute,
@@ -271,14 +274,23 @@ export class Agent {
       ),
       this.nats.serve<AgentPersistentVolumes, object>(
         subjectFor(prefix, 'agentPersistentVolumes', agentId),
-        (m) =>
-          this.persistent.apply(m, (dir) =>
-            [...this.tasks.values()].some((r) => r.volumes?.some((v) => v.hostPath === dir)),
-          ),
+        (m) => this.persistent.apply(m, (dir) => this.volumeInUse(dir)),
         { input: AgentPersistentVolumesContract },
+      ),
+      this.nats.serve<AgentPersistentVolumesSync, AgentPersistentVolumesSyncReply>(
+        subjectFor(prefix, 'agentPersistentVolumesSync', agentId),
+        (m) => this.persistent.sync(m, (dir) => this.volumeInUse(dir)),
+        { input: AgentPersistentVolumesSyncContract },
       ),
     );
     this.storage?.serve(agentId);
+  }
+
+  /** A task the agent holds (running, or not yet reported ended) has this volume directory. */
+  private volumeInUse(dir: string): boolean {
+    for (const r of this.tasks.values())
+      if (r.volumes?.some((v) => v.hostPath === dir)) return true;
+    return false;
   }
 
   registration(): AgentRegister {

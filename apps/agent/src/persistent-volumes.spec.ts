@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TaskInfo } from '@dcos/contracts';
-import { PersistentVolumes } from './persistent-volumes';
+import { PersistentVolumes, planVolumeSync } from './persistent-volumes';
 import { taskVolumes } from './storage';
 
 const dirs: string[] = [];
@@ -87,5 +87,67 @@ describe('persistent volumes on the agent', () => {
     fs.writeFileSync(path.join(dir, 'f'), 'x');
     await pv.create(dir, { uid: 1, gid: 1 });
     expect(fs.statSync(dir)).toMatchObject({ uid: 4321, gid: 4322 });
+  });
+});
+
+describe('persistent volume sync with the master (full set on re-registration)', () => {
+  it('plans: make the missing, remove the ones not in the set, keep those a task uses', () => {
+    const plan = planVolumeSync(
+      ['/w/volumes/roles/r/keep', '/w/volumes/roles/r/gone', '/w/volumes/roles/s/busy'],
+      ['/w/volumes/roles/r/keep', '/w/volumes/roles/r/new'],
+      new Set(['/w/volumes/roles/s/busy', '/w/volumes/roles/r/keep']),
+    );
+    expect(plan).toEqual({
+      create: ['/w/volumes/roles/r/new'],
+      remove: ['/w/volumes/roles/r/gone'],
+      inUse: ['/w/volumes/roles/s/busy'],
+    });
+    // In step: nothing to do; an empty set removes everything not in use.
+    expect(planVolumeSync(['/a'], ['/a'], new Set())).toEqual({
+      create: [],
+      remove: [],
+      inUse: [],
+    });
+    expect(planVolumeSync(['/a', '/b'], [], new Set(['/b']))).toEqual({
+      create: [],
+      remove: ['/a'],
+      inUse: ['/b'],
+    });
+  });
+
+  it('applies the plan on disk: data of kept volumes stays, destroyed ones go, in-use ones stay', async () => {
+    const w = workDir();
+    const logs: string[] = [];
+    const pv = new PersistentVolumes(w, (_l, m) => void logs.push(m));
+    const keep = pv.dir('marathon', 'keep');
+    const gone = pv.dir('marathon', 'gone');
+    const busy = pv.dir('a/b', 'busy');
+    for (const d of [keep, gone, busy]) {
+      fs.mkdirSync(d, { recursive: true });
+      fs.writeFileSync(path.join(d, 'data'), 'x');
+    }
+    const reply = await pv.sync(
+      {
+        volumes: [
+          { role: 'marathon', persistence_id: 'keep' },
+          { role: 'other', persistence_id: 'new' },
+          { role: '*', persistence_id: 'bad' },
+        ],
+      },
+      (d) => d === busy,
+    );
+    expect(reply).toEqual({ created: [pv.dir('other', 'new')], removed: [gone], in_use: [busy] });
+    expect(fs.readFileSync(path.join(keep, 'data'), 'utf8')).toBe('x');
+    expect(fs.existsSync(gone)).toBe(false);
+    expect(fs.readFileSync(path.join(busy, 'data'), 'utf8')).toBe('x');
+    expect(fs.statSync(pv.dir('other', 'new')).isDirectory()).toBe(true);
+    expect(logs.some((m) => m.includes(`removed ${gone}`))).toBe(true);
+    // A work dir without volumes: nothing to remove.
+    const empty = new PersistentVolumes(workDir(), () => undefined);
+    await expect(empty.sync({ volumes: [] }, () => false)).resolves.toEqual({
+      created: [],
+      removed: [],
+      in_use: [],
+    });
   });
 });

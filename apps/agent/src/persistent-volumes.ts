@@ -1,9 +1,44 @@
 import { chown, lstat, mkdir, readdir, rm, rmdir, stat, symlink } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { AgentPersistentVolumes } from '@dcos/contracts';
+import type {
+  AgentPersistentVolumes,
+  AgentPersistentVolumesSync,
+  AgentPersistentVolumesSyncReply,
+} from '@dcos/contracts';
 import { isMounted, mount, unmount } from '@dcos/volume-providers';
 
 type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
+
+/** What to do with the agent's volume directories to match the master's full set. */
+export interface VolumeSyncPlan {
+  /** Wanted, not on disk: made. */
+  create: string[];
+  /** On disk, not wanted, no running task uses it: removed. */
+  remove: string[];
+  /** On disk, not wanted, but a running task uses it: kept (for a later sync). */
+  inUse: string[];
+}
+
+/**
+ * Pure: the directories `present` in `volumes/roles/<role>/<id>`, the `desired` ones (the
+ * master's full set) and those running tasks use (`inUse`) → what to make and remove.
+ */
+export function planVolumeSync(
+  present: Iterable<string>,
+  desired: Iterable<string>,
+  inUse: ReadonlySet<string>,
+): VolumeSyncPlan {
+  const have = new Set(present);
+  const want = new Set(desired);
+  const plan: VolumeSyncPlan = { create: [], remove: [], inUse: [] };
+  for (const d of want) if (!have.has(d)) plan.create.push(d);
+  for (const d of have) {
+    if (want.has(d)) continue;
+    (inUse.has(d) ? plan.inUse : plan.remove).push(d);
+  }
+  for (const l of Object.values(plan)) (l as string[]).sort();
+  return plan;
+}
 
 /** What a persistence id may be: one path segment (it names a directory). */
 const ID_RE = /^[A-Za-z0-9._#:@+-]{1,255}$/;
@@ -98,5 +133,57 @@ export class PersistentVolumes {
     }
     if (busy.length) throw new Error(`persistent volume(s) in use by a task: ${busy.join(', ')}`);
     return {};
+  }
+
+  /** The volume directories on disk: `<work_dir>/volumes/roles/<role>/<id>`. */
+  async present(): Promise<string[]> {
+    const root = path.join(this.workDir, 'volumes', 'roles');
+    const roles = await readdir(root, { withFileTypes: true }).catch(() => []);
+    const out: string[] = [];
+    for (const r of roles) {
+      if (!r.isDirectory()) continue;
+      const ids = await readdir(path.join(root, r.name)).catch(() => [] as string[]);
+      for (const id of ids) out.push(path.join(root, r.name, id));
+    }
+    return out;
+  }
+
+  /**
+   * The master's full set (Mesos' checkpointed resources, on (re-)registration): makes the
+   * missing volume directories and removes those not in the set (destroyed while the agent was
+   * down or unreachable), except those a running task uses (`inUse`).
+   */
+  async sync(
+    m: AgentPersistentVolumesSync,
+    inUse: (dir: string) => boolean,
+  ): Promise<AgentPersistentVolumesSyncReply> {
+    const desired: string[] = [];
+    for (const v of m.volumes) {
+      try {
+        desired.push(this.dir(v.role, v.persistence_id));
+      } catch (e) {
+        this.log('warn', `persistent volume sync: ${(e as Error).message}`);
+      }
+    }
+    const present = await this.present();
+    const plan = planVolumeSync(present, desired, new Set(present.filter(inUse)));
+    for (const dir of plan.create) {
+      await this.create(dir);
+      this.log('info', `persistent volume sync: made ${dir}`);
+    }
+    for (const dir of plan.remove) {
+      await rm(dir, { recursive: true, force: true });
+      this.log('info', `persistent volume sync: removed ${dir} (destroyed on the master)`);
+    }
+    for (const dir of plan.inUse)
+      this.log(
+        'warn',
+        `persistent volume sync: kept ${dir}, not on the master but in use by a task`,
+      );
+    this.log(
+      'info',
+      `persistent volume sync: ${desired.length} volume(s) on the master; made ${plan.create.length}, removed ${plan.remove.length}, kept ${plan.inUse.length} in use`,
+    );
+    return { created: plan.create, removed: plan.remove, in_use: plan.inUse };
   }
 }

@@ -177,6 +177,35 @@ export const AgentPersistentVolumesContract = contract(
 export type AgentPersistentVolumes = ReturnType<typeof AgentPersistentVolumesContract.parse>;
 
 /**
+ * Master → agent, when the agent (re-)registers: the complete set of persistent volumes on the
+ * agent's plain disk the master holds for it (Mesos' checkpointed resources). The agent makes
+ * the missing `<work_dir>/volumes/roles/<role>/<id>` directories and removes the ones not in
+ * the set that no running task uses (volumes destroyed while the agent was down or unreachable).
+ */
+export const AgentPersistentVolumesSyncContract = contract(
+  'AgentPersistentVolumesSync',
+  z.object({
+    volumes: z.array(z.object({ role: z.string().min(1), persistence_id: z.string().min(1) })),
+  }),
+);
+export type AgentPersistentVolumesSync = ReturnType<
+  typeof AgentPersistentVolumesSyncContract.parse
+>;
+
+/** The agent's answer to AgentPersistentVolumesSync: the directories it made / removed / kept in use. */
+export const AgentPersistentVolumesSyncReplyContract = contract(
+  'AgentPersistentVolumesSyncReply',
+  z.object({
+    created: z.array(z.string()),
+    removed: z.array(z.string()),
+    in_use: z.array(z.string()),
+  }),
+);
+export type AgentPersistentVolumesSyncReply = ReturnType<
+  typeof AgentPersistentVolumesSyncReplyContract.parse
+>;
+
+/**
  * The operation is done (OPERATION_FINISHED): `resources` are what its source became
  * (`converted_resources`), `storage_resources` + `seq` the agent's storage disks now (as in
  * AgentResourcesUpdate). A failure is an error reply (→ OPERATION_FAILED).

@@ -83,6 +83,8 @@ export const SUBJECT_TEMPLATES = {
   agentApplyOperation: 'v1.agent.{id}.operation',
   /** Make / remove persistent volume directories on agent {id} after CREATE / DESTROY (request/reply, AgentPersistentVolumes → `{}`). */
   agentPersistentVolumes: 'v1.agent.{id}.persistent_volumes',
+  /** The full set of persistent volumes the master holds for agent {id}, sent when it (re-)registers (request/reply, AgentPersistentVolumesSync → AgentPersistentVolumesSyncReply). */
+  agentPersistentVolumesSync: 'v1.agent.{id}.persistent_volumes_sync',
   /** Status updates from agent {id}, published to JetStream (StatusUpdate, stream statusStream). */
   agentStatusUpdate: 'v1.agent.{id}.status',
   /** Mesos v1 scheduler Events for framework {id} (event, SchedulerEvent). */

@@ -43,6 +43,7 @@ import {
   isReservationOperation,
   parseReservationOperation,
   ReservationOperationError,
+  persistentVolumesOf,
   rootVolumes,
   updateReservations,
   type ReservationOperation,
@@ -111,7 +112,8 @@ export type AgentRequestKey =
   | 'agentKill'
   | 'agentShutdownFramework'
   | 'agentApplyOperation'
-  | 'agentPersistentVolumes';
+  | 'agentPersistentVolumes'
+  | 'agentPersistentVolumesSync';
 
 /** Everything the core does outside its memory goes through these ports. */
 export interface MasterPorts {
@@ -473,6 +475,12 @@ export class MasterCore {
       'info',
       `agent ${id} (${agent.hostname}) ${existing ? 're-registered' : 'registered'} with ${reg.tasks.length} task(s)`,
     );
+    if (existing) this.syncPersistentVolumes(agent);
+    else if (reg.agent_id)
+      this.io.log(
+        'warn',
+        `agent ${id} is not in the registry; its persistent volumes are left as they are`,
+      );
     this.requestAllocation();
     return {
       agent_id: { value: id },
@@ -480,6 +488,25 @@ export class MasterCore {
       heartbeat_interval_ms: this.opts.agentPingTimeoutMs,
       kill_tasks: killTasks,
     };
+  }
+
+  /**
+   * Mesos' checkpointed resources on (re-)registration: the agent gets the full set of
+   * persistent volumes the master holds for it and removes the directories of the others (a
+   * DESTROY it missed while down or unreachable), except those a running task uses. Sent to
+   * agents the master knows (a re-registration, also after a master restart): a new agent has
+   * none, and one with an id the master lost must not have its volumes wiped by an empty record.
+   */
+  private syncPersistentVolumes(agent: AgentRec): void {
+    const volumes = persistentVolumesOf(agent.reservations ?? []);
+    this.io
+      .agentRequest(agent.id, 'agentPersistentVolumesSync', { volumes })
+      .catch((e: Error) =>
+        this.io.log(
+          'warn',
+          `persistent volumes sync with ${agent.id} (${volumes.length} volume(s)): ${e.message}`,
+        ),
+      );
   }
 
   /** Heartbeat: `false` makes the agent re-register (unknown, unreachable or recovered). */

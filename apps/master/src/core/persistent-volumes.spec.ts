@@ -169,3 +169,69 @@ describe('MasterCore persistent volumes (CREATE / DESTROY)', () => {
     expect(t.requests.filter((r) => r.key === 'agentPersistentVolumes')).toEqual([]);
   });
 });
+
+describe('MasterCore persistent volumes sync on agent (re-)registration', () => {
+  const syncs = (t: ReturnType<typeof setup>) =>
+    t.requests.filter((r) => r.key === 'agentPersistentVolumesSync');
+
+  it('sends the full set on re-registration (also after a master restart), none to a new or unknown agent', () => {
+    const t = setup();
+    // A new agent holds nothing: no sync.
+    expect(syncs(t)).toEqual([]);
+    t.core.allocate();
+    const a = volume('app#a#1', 64);
+    const b = volume('app#b#1', 32);
+    t.accept(t.offers()[0], [
+      { type: 'RESERVE', reserve: { resources: [reservedDisk(96)] } },
+      { type: 'CREATE', create: { volumes: [a, b] } },
+    ]);
+    t.core.registerAgent({ ...t.reg, agent_id: { value: t.agentId } });
+    expect(syncs(t)).toEqual([
+      {
+        agentId: t.agentId,
+        key: 'agentPersistentVolumesSync',
+        payload: {
+          volumes: expect.arrayContaining([
+            { role: 'app', persistence_id: 'app#a#1' },
+            { role: 'app', persistence_id: 'app#b#1' },
+          ]),
+        },
+      },
+    ]);
+    expect(syncs(t)[0].payload.volumes).toHaveLength(2);
+
+    // One destroyed (while the agent was away): the next re-registration carries only the other.
+    t.core.allocate();
+    t.accept(t.offers().at(-1), [{ type: 'DESTROY', destroy: { volumes: [a] } }]);
+    t.core.registerAgent({ ...t.reg, agent_id: { value: t.agentId } });
+    expect(syncs(t).at(-1)?.payload).toEqual({
+      volumes: [{ role: 'app', persistence_id: 'app#b#1' }],
+    });
+
+    // A master restart: the agent record comes back from the registry, the agent re-registers.
+    const row = agentToRow(
+      (t.core as unknown as { agents: Map<string, never> }).agents.get(t.agentId)!,
+    );
+    const fresh = testMasterCore();
+    fresh.core.restore([agentFromRow(JSON.parse(JSON.stringify(row)))], [], []);
+    fresh.core.registerAgent({ ...t.reg, agent_id: { value: t.agentId } });
+    expect(fresh.requests.filter((r) => r.key === 'agentPersistentVolumesSync')).toEqual([
+      {
+        agentId: t.agentId,
+        key: 'agentPersistentVolumesSync',
+        payload: { volumes: [{ role: 'app', persistence_id: 'app#b#1' }] },
+      },
+    ]);
+
+    // All destroyed: the full set is empty (the agent removes every volume directory).
+    t.core.allocate();
+    t.accept(t.offers().at(-1), [{ type: 'DESTROY', destroy: { volumes: [b] } }]);
+    t.core.registerAgent({ ...t.reg, agent_id: { value: t.agentId } });
+    expect(syncs(t).at(-1)?.payload).toEqual({ volumes: [] });
+
+    // An id the master does not know (its registry lost): the agent's volumes are left alone.
+    const lost = testMasterCore();
+    lost.core.registerAgent({ ...t.reg, agent_id: { value: 'gone-S9' } });
+    expect(lost.requests.filter((r) => r.key === 'agentPersistentVolumesSync')).toEqual([]);
+  });
+});

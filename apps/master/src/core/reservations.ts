@@ -80,6 +80,23 @@ export function rootVolumes(op: ReservationOperation): PersistentVolumeRef[] {
   });
 }
 
+/**
+ * The persistent volumes on the agent's plain disk among its reservations (the master's record
+ * after CREATE / DESTROY): what the agent is told to keep when it (re-)registers.
+ */
+export function persistentVolumesOf(reservations: readonly MesosResource[]): PersistentVolumeRef[] {
+  const out = new Map<string, PersistentVolumeRef>();
+  for (const r of reservations) {
+    const d = r.disk as { source?: unknown; persistence?: { id?: string } } | undefined;
+    const id = d?.persistence?.id;
+    if (!id || d?.source || r.provider_id) continue;
+    const role = r.reservations?.at(-1)?.role ?? r.role;
+    if (!role || role === UNRESERVED) continue;
+    out.set(`${role}\u0000${id}`, { role, persistence_id: id });
+  }
+  return [...out.values()];
+}
+
 /** Checks a CREATE / DESTROY: persistent volumes (`disk.persistence.id`) on reserved disk. */
 function parseVolumeOperation(op: OfferOperation, index: number): ReservationOperation {
   const type = op.type as ReservationOperationType;
