@@ -1,4 +1,4 @@
-import type { Resource } from '@dcos/contracts';
+import { resourceRole, rootVolumeId, volumeSourceOf, type Resource } from '@dcos/contracts';
 
 /**
  * Marathon's dynamic reservations of persistent-volume disks (pure). As Marathon does for
@@ -8,8 +8,6 @@ import type { Resource } from '@dcos/contracts';
  */
 export const FRAMEWORK_LABEL = 'marathon_framework_id';
 export const TASK_LABEL = 'marathon_task_id';
-
-const roleOf = (r: Resource): string => r.reservations?.at(-1)?.role ?? r.role ?? '*';
 
 type Reservation = NonNullable<Resource['reservations']>[number] & {
   labels?: { labels: { key: string; value?: string }[] };
@@ -25,7 +23,7 @@ export function reservedDisk(
   frameworkId: string,
   taskId: string,
 ): Resource | undefined {
-  if (!role || role === '*' || roleOf(disk) !== '*') return undefined;
+  if (!role || role === '*' || resourceRole(disk) !== '*') return undefined;
   const reservation: Reservation = {
     type: 'DYNAMIC',
     role,
@@ -66,7 +64,7 @@ export function orphanReservations(
 ): Resource[] {
   if (!frameworkId) return [];
   return resources.filter((r) => {
-    if (r.name !== 'disk' || roleOf(r) === '*') return false;
+    if (r.name !== 'disk' || resourceRole(r) === '*') return false;
     if (reservationLabel(r, FRAMEWORK_LABEL) !== frameworkId) return false;
     const id = claimIdOf(r);
     return id === undefined ? !r.provider_id : !isClaimed(id);
@@ -75,19 +73,11 @@ export function orphanReservations(
 
 /** A root persistent volume (`disk.persistence` on the agent's plain disk): DESTROYed first. */
 export function isRootVolume(r: Resource): boolean {
-  const d = r.disk as { source?: unknown; persistence?: unknown } | undefined;
-  return !!d?.persistence && !d.source && !r.provider_id;
+  return rootVolumeId(r) !== undefined;
 }
 
 /** The disk a persistent volume was made of (`disk.persistence` and `disk.volume` dropped). */
-export function withoutPersistence(r: Resource): Resource {
-  const { persistence: _p, volume: _v, ...rest } = (r.disk ?? {}) as Record<string, unknown>;
-  void _p;
-  void _v;
-  const { disk: _d, ...res } = r;
-  void _d;
-  return (Object.keys(rest).length ? { ...res, disk: rest } : res) as Resource;
-}
+export const withoutPersistence = (r: Resource): Resource => volumeSourceOf(r);
 
 /** `Resource.disk` without `volume` (a task's mount point is not part of a reservation). */
 export function withoutVolume(disk: Resource['disk']): Resource['disk'] {
