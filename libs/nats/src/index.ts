@@ -2,3 +2,4 @@ export * from './nats-client';
 export * from './nats.module';
 export * from './nats-transport';
 export * from './nats.health';
+export * from './stream-acks';
