@@ -499,10 +499,11 @@ export class MarathonService implements OnApplicationBootstrap, OnModuleDestroy 
             ...new Set(['*', app.role ?? this.config.MARATHON_MESOS_ROLE]),
           ];
           // Persistent volumes: the disks the instance (or its app) holds, or new ones.
+          const volumes = persistentVolumesOf(app);
           const claimed: Extract<ClaimMatch, { ok: true }>[] = [];
           let probe = pool;
           let plainLeft: Map<string, number> | undefined;
-          for (const v of persistentVolumesOf(app)) {
+          for (const v of volumes) {
             const m = this.claims.match(
               app.id,
               v,
@@ -526,7 +527,7 @@ export class MarathonService implements OnApplicationBootstrap, OnModuleDestroy 
                 : {}),
             };
           }
-          if (claimed.length < persistentVolumesOf(app).length) {
+          if (claimed.length < volumes.length) {
             reason = 'InsufficientDisk';
             break;
           }
