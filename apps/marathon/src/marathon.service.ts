@@ -499,11 +499,10 @@ export class MarathonService implements OnApplicationBootstrap, OnModuleDestroy 
             ...new Set(['*', app.role ?? this.config.MARATHON_MESOS_ROLE]),
           ];
           // Persistent volumes: the disks the instance (or its app) holds, or new ones.
-          const volumes = persistentVolumesOf(app);
           const claimed: Extract<ClaimMatch, { ok: true }>[] = [];
           let probe = pool;
           let plainLeft: Map<string, number> | undefined;
-          for (const v of volumes) {
+          for (const v of persistentVolumesOf(app)) {
             const m = this.claims.match(
               app.id,
               v,
@@ -527,7 +526,7 @@ export class MarathonService implements OnApplicationBootstrap, OnModuleDestroy 
                 : {}),
             };
           }
-          if (claimed.length < volumes.length) {
+          if (claimed.length < persistentVolumesOf(app).length) {
             reason = 'InsufficientDisk';
             break;
           }
