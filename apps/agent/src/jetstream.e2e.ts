@@ -1,7 +1,7 @@
 import { statusStream } from '@dcos/contracts';
 import { NatsClient } from '@dcos/nats';
 import { uniquePrefix } from '@dcos/testing';
-import { ensureStatusStream, statusPublisher } from './jetstream';
+import { ensureStatusStream, statusPublisher, StreamAcks } from './jetstream';
 
 /** The agents' status publisher against a real JetStream (no master: the stream only). */
 describe('statusPublisher (real NATS JetStream)', () => {
@@ -49,5 +49,13 @@ describe('statusPublisher (real NATS JetStream)', () => {
     const bad = update('t', 'u') as unknown as { status: { state: string } };
     bad.status.state = 'TASK_BOGUS';
     await expect(publish(bad as never)).rejects.toThrow(/status\.state/);
+  });
+
+  it('rejects when no stream takes the subject (so the outbox retries it)', async () => {
+    const acks = new StreamAcks(nats, 3_000);
+    await expect(
+      acks.publish(`${prefix}.nobody.listens.here`, new TextEncoder().encode('{}'), 'x'),
+    ).rejects.toThrow(/JetStream publish (failed|timed out)/);
+    expect(acks.inFlight).toBe(0);
   });
 });

@@ -2,4 +2,3 @@ export * from './nats-client';
 export * from './nats.module';
 export * from './nats-transport';
 export * from './nats.health';
-export * from './stream-acks';
