@@ -1,10 +1,9 @@
-import { chown, lstat, mkdir, readdir, rm, rmdir, symlink } from 'node:fs/promises';
+import { chown, lstat, mkdir, readdir, rm, rmdir, stat, symlink } from 'node:fs/promises';
 import * as path from 'node:path';
-import {
-  PERSISTENCE_ID_PATTERN,
-  type AgentPersistentVolumes,
-  type AgentPersistentVolumesSync,
-  type AgentPersistentVolumesSyncReply,
+import type {
+  AgentPersistentVolumes,
+  AgentPersistentVolumesSync,
+  AgentPersistentVolumesSyncReply,
 } from '@dcos/contracts';
 import { isMounted, mount, unmount } from '@dcos/volume-providers';
 
@@ -41,6 +40,9 @@ export function planVolumeSync(
   return plan;
 }
 
+/** What a persistence id may be: one path segment (it names a directory). */
+const ID_RE = /^[A-Za-z0-9._#:@+-]{1,255}$/;
+
 /**
  * Mesos' persistent volumes on the agent's plain disk (`disk.persistence` without
  * `disk.source`): a directory `<work_dir>/volumes/roles/<role>/<persistence_id>` made on CREATE
@@ -56,11 +58,7 @@ export class PersistentVolumes {
 
   /** The volume's directory; throws for an id or role that is not one path segment. */
   dir(role: string, persistenceId: string): string {
-    if (
-      !PERSISTENCE_ID_PATTERN.test(persistenceId) ||
-      persistenceId === '.' ||
-      persistenceId === '..'
-    )
+    if (!ID_RE.test(persistenceId) || persistenceId === '.' || persistenceId === '..')
       throw new Error(`disk.persistence.id "${persistenceId}" must be 1-255 of [A-Za-z0-9._#:@+-]`);
     // Hierarchical roles (`a/b`) are one directory, as Mesos keeps them.
     const r = role.replace(/\//g, ' ');
@@ -74,7 +72,11 @@ export class PersistentVolumes {
    * to it, as Mesos does on a volume's first use (CREATE made it as root).
    */
   async create(dir: string, owner?: { uid: number; gid: number }): Promise<void> {
-    await mkdir(dir, { recursive: true, mode: 0o755 });
+    const existed = await stat(dir).then(
+      () => true,
+      () => false,
+    );
+    if (!existed) await mkdir(dir, { recursive: true, mode: 0o755 });
     if (owner && (await readdir(dir)).length === 0) await chown(dir, owner.uid, owner.gid);
   }
 

@@ -3,8 +3,6 @@ import * as path from 'node:path';
 import {
   AgentApplyOperationContract,
   AgentResourcesUpdateReplyContract,
-  resourceRole,
-  rootVolumeId,
   subjectFor,
   type AgentApplyOperation,
   type AgentOperationResult,
@@ -84,13 +82,13 @@ export function taskVolumes(
   for (const r of task.resources ?? []) {
     const disk = r.disk as DiskJson | undefined;
     const type = disk?.source?.type;
-    const pid = rootVolumeId(r);
-    if (pid !== undefined) {
+    const pid = disk?.persistence?.id;
+    if (r.name === 'disk' && !disk?.source && pid !== undefined && !r.provider_id) {
       const cp = disk?.volume?.container_path;
       if (cp === undefined) continue;
       const bad = sandboxPathError(cp, 'disk.volume.container_path');
       if (bad) return bad;
-      const role = resourceRole(r);
+      const role = r.reservations?.at(-1)?.role ?? r.role ?? '*';
       if (!persistentDir) return 'persistent volumes are not supported on this agent';
       let hostPath: string;
       try {

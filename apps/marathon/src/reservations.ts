@@ -1,4 +1,4 @@
-import { resourceRole, rootVolumeId, volumeSourceOf, type Resource } from '@dcos/contracts';
+import type { Resource } from '@dcos/contracts';
 
 /**
  * Marathon's dynamic reservations of persistent-volume disks (pure). As Marathon does for
@@ -8,6 +8,8 @@ import { resourceRole, rootVolumeId, volumeSourceOf, type Resource } from '@dcos
  */
 export const FRAMEWORK_LABEL = 'marathon_framework_id';
 export const TASK_LABEL = 'marathon_task_id';
+
+const roleOf = (r: Resource): string => r.reservations?.at(-1)?.role ?? r.role ?? '*';
 
 type Reservation = NonNullable<Resource['reservations']>[number] & {
   labels?: { labels: { key: string; value?: string }[] };
@@ -23,7 +25,7 @@ export function reservedDisk(
   frameworkId: string,
   taskId: string,
 ): Resource | undefined {
-  if (!role || role === '*' || resourceRole(disk) !== '*') return undefined;
+  if (!role || role === '*' || roleOf(disk) !== '*') return undefined;
   const reservation: Reservation = {
     type: 'DYNAMIC',
     role,
@@ -64,7 +66,7 @@ export function orphanReservations(
 ): Resource[] {
   if (!frameworkId) return [];
   return resources.filter((r) => {
-    if (r.name !== 'disk' || resourceRole(r) === '*') return false;
+    if (r.name !== 'disk' || roleOf(r) === '*') return false;
     if (reservationLabel(r, FRAMEWORK_LABEL) !== frameworkId) return false;
     const id = claimIdOf(r);
     return id === undefined ? !r.provider_id : !isClaimed(id);
@@ -73,11 +75,19 @@ export function orphanReservations(
 
 /** A root persistent volume (`disk.persistence` on the agent's plain disk): DESTROYed first. */
 export function isRootVolume(r: Resource): boolean {
-  return rootVolumeId(r) !== undefined;
+  const d = r.disk as { source?: unknown; persistence?: unknown } | undefined;
+  return !!d?.persistence && !d.source && !r.provider_id;
 }
 
 /** The disk a persistent volume was made of (`disk.persistence` and `disk.volume` dropped). */
-export const withoutPersistence = (r: Resource): Resource => volumeSourceOf(r);
+export function withoutPersistence(r: Resource): Resource {
+  const { persistence: _p, volume: _v, ...rest } = (r.disk ?? {}) as Record<string, unknown>;
+  void _p;
+  void _v;
+  const { disk: _d, ...res } = r;
+  void _d;
+  return (Object.keys(rest).length ? { ...res, disk: rest } : res) as Resource;
+}
 
 /** `Resource.disk` without `volume` (a task's mount point is not part of a reservation). */
 export function withoutVolume(disk: Resource['disk']): Resource['disk'] {

@@ -11,4 +11,3 @@ export * from './storage';
 export * from './marathon';
 export * from './status-update-fast';
 export * from './launch-fast';
-export * from './persistent-volumes';

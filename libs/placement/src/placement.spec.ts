@@ -8,6 +8,7 @@ import {
 } from './constraints';
 import {
   offerPool,
+  persistenceIdOf,
   takeFromPool,
   takeMountVolume,
   takePersistentVolume,
@@ -281,6 +282,7 @@ describe('offer matching', () => {
       expect(takePersistentVolume(withVol, 'p2', ['prod'])).toBe(undefined);
       expect(takePersistentVolume(withVol, 'p1', ['prod'])).toEqual(vol);
       expect(takePersistentVolume(withVol, 'p1', ['prod'])).toBe(undefined);
+      expect(persistenceIdOf(vol)).toBe('p1');
     });
   });
 });

@@ -1,4 +1,4 @@
-import { resourceRole, rootVolumeId, type Offer, type Resource } from '@dcos/contracts';
+import type { Offer, Resource } from '@dcos/contracts';
 
 /** Why an offer could not take an instance, named as Marathon's `NoOfferMatchReason`. */
 export type NoOfferMatchReason =
@@ -60,6 +60,7 @@ export function isStorageDisk(r: Resource): boolean {
 }
 
 /** The role a resource is reserved for (`*` = unreserved): what acceptedResourceRoles names. */
+const roleOf = (r: Resource): string => r.reservations?.at(-1)?.role ?? r.role ?? '*';
 const EPS = 1e-9;
 
 export function offerPool(offer: Pick<Offer, 'resources'>): OfferPool {
@@ -70,7 +71,7 @@ export function offerPool(offer: Pick<Offer, 'resources'>): OfferPool {
     volumes: [],
   };
   for (const r of offer.resources) {
-    const role = resourceRole(r);
+    const role = roleOf(r);
     pool.allocationRole ??= r.allocation_info?.role;
     if (isStorageDisk(r)) {
       pool.volumes.push(r);
@@ -245,7 +246,7 @@ export function takeMountVolume(pool: OfferPool, needs: MountVolumeNeeds): Resou
     const source = sourceOf(r);
     if (source?.type !== (needs.type ?? 'MOUNT') || !r.scalar) return false;
     if ((r.disk as { persistence?: unknown } | undefined)?.persistence) return false;
-    if (!needs.roles.includes(resourceRole(r))) return false;
+    if (!needs.roles.includes(roleOf(r))) return false;
     if (needs.sourceId !== undefined) return source.id === needs.sourceId;
     if (needs.profile !== undefined && source.profile !== needs.profile) return false;
     return r.scalar.value + EPS >= needs.sizeMb;
@@ -262,6 +263,11 @@ export function volumeSourceId(r: Resource): string | undefined {
   return sourceOf(r)?.id;
 }
 
+/** The persistence id of a persistent volume (`disk.persistence.id`), if the disk is one. */
+export function persistenceIdOf(r: Resource): string | undefined {
+  return (r.disk as { persistence?: { id?: string } } | undefined)?.persistence?.id;
+}
+
 /**
  * The offered persistent volume `persistenceId` on the agent's plain disk (no `disk.source`),
  * reserved to one of `roles`, taken from the pool (mutating it). Undefined if not offered.
@@ -272,7 +278,11 @@ export function takePersistentVolume(
   roles: string[],
 ): Resource | undefined {
   const chosen = pool.volumes.find(
-    (r) => rootVolumeId(r) === persistenceId && roles.includes(resourceRole(r)),
+    (r) =>
+      persistenceIdOf(r) === persistenceId &&
+      !sourceOf(r) &&
+      !r.provider_id &&
+      roles.includes(roleOf(r)),
   );
   if (!chosen) return undefined;
   pool.volumes.splice(pool.volumes.indexOf(chosen), 1);

@@ -10,13 +10,7 @@ import {
   type Resource as AllocResource,
   type Resources,
 } from '@dcos/allocator';
-import {
-  PERSISTENCE_ID_PATTERN,
-  resourceRole,
-  rootVolumeId,
-  volumeSourceOf,
-  type OfferOperation,
-} from '@dcos/contracts';
+import type { OfferOperation } from '@dcos/contracts';
 
 /**
  * Dynamic reservations (Mesos `RESERVE` / `UNRESERVE` offer operations), pure.
@@ -66,12 +60,23 @@ export function isReservationOperation(type: string): type is ReservationOperati
   return type === 'RESERVE' || type === 'UNRESERVE' || type === 'CREATE' || type === 'DESTROY';
 }
 
+/** The disk a persistent volume is made of: its JSON without `disk.persistence` / `disk.volume`. */
+export function volumeSource(r: MesosResource): MesosResource {
+  const { persistence: _p, volume: _v, ...disk } = r.disk ?? {};
+  void _p;
+  void _v;
+  const { disk: _d, ...rest } = r;
+  void _d;
+  return Object.keys(disk).length ? { ...rest, disk } : rest;
+}
+
 /** The volumes of a CREATE / DESTROY that are on the agent's plain disk (no `disk.source`). */
 export function rootVolumes(op: ReservationOperation): PersistentVolumeRef[] {
   if (op.type !== 'CREATE' && op.type !== 'DESTROY') return [];
   return op.json.flatMap((r) => {
-    const id = rootVolumeId(r);
-    return id ? [{ role: op.role, persistence_id: id }] : [];
+    const d = r.disk as { source?: unknown; persistence?: { id?: string } } | undefined;
+    const id = d?.persistence?.id;
+    return id && !d?.source && !r.provider_id ? [{ role: op.role, persistence_id: id }] : [];
   });
 }
 
@@ -82,9 +87,10 @@ export function rootVolumes(op: ReservationOperation): PersistentVolumeRef[] {
 export function persistentVolumesOf(reservations: readonly MesosResource[]): PersistentVolumeRef[] {
   const out = new Map<string, PersistentVolumeRef>();
   for (const r of reservations) {
-    const id = rootVolumeId(r);
-    if (!id) continue;
-    const role = resourceRole(r);
+    const d = r.disk as { source?: unknown; persistence?: { id?: string } } | undefined;
+    const id = d?.persistence?.id;
+    if (!id || d?.source || r.provider_id) continue;
+    const role = r.reservations?.at(-1)?.role ?? r.role;
     if (!role || role === UNRESERVED) continue;
     out.set(`${role}\u0000${id}`, { role, persistence_id: id });
   }
@@ -104,7 +110,7 @@ function parseVolumeOperation(op: OfferOperation, index: number): ReservationOpe
     if (r?.name !== 'disk')
       throw new ReservationOperationError(`${field}[${i}].name`, 'a volume must be a disk');
     const id = (r.disk as { persistence?: { id?: unknown } } | undefined)?.persistence?.id;
-    if (typeof id !== 'string' || !PERSISTENCE_ID_PATTERN.test(id))
+    if (typeof id !== 'string' || !/^[A-Za-z0-9._#:@+-]{1,255}$/.test(id))
       throw new ReservationOperationError(
         `${field}[${i}].disk.persistence.id`,
         'required: 1-255 characters of [A-Za-z0-9._#:@+-]',
@@ -128,7 +134,7 @@ function parseVolumeOperation(op: OfferOperation, index: number): ReservationOpe
   );
   if (new Set(ids).size !== ids.length)
     throw new ReservationOperationError(field, 'persistence ids must be unique');
-  const sourceJson = (list as MesosResource[]).map(volumeSourceOf);
+  const sourceJson = (list as MesosResource[]).map(volumeSource);
   let reserved: Resources;
   let unreserved: Resources;
   try {
@@ -213,7 +219,7 @@ export function applyReservations(
   // reported disk of its role (static) or `*` (dynamic, when its reservation was folded in).
   for (const json of volumes) {
     const vol = fromMesosResources([json]);
-    const src = fromMesosResources([volumeSourceOf(json)]);
+    const src = fromMesosResources([volumeSource(json)]);
     const last = json.reservations?.at(-1);
     const dynamic = last?.type !== 'STATIC' && json.role === undefined;
     const from = dynamic ? withRole(src, UNRESERVED) : src;
@@ -253,12 +259,11 @@ export function updateReservations(
   const now = fromMesosResources(current as MesosResource[]);
   if (op.type === 'RESERVE') return toJson(add(now, op.reserved), [...current, ...op.json]);
   if (op.type === 'UNRESERVE') return toJson(subtract(now, op.reserved), current);
+  const src = op.sourceJson ?? [];
+  // The reservation a volume is made of is its own dynamic one (the same `reservations`).
+  const dynamic = src.filter((r) => r.reservations?.at(-1)?.type !== 'STATIC' && !r.role);
   if (op.type === 'CREATE')
     return toJson(add(subtract(now, op.unreserved), op.reserved), [...current, ...op.json]);
-  // DESTROY: the reservation a volume was made of is its own dynamic one (same `reservations`).
-  const dynamic = (op.sourceJson ?? []).filter(
-    (r) => r.reservations?.at(-1)?.type !== 'STATIC' && !r.role,
-  );
   return toJson(add(subtract(now, op.reserved), fromMesosResources(dynamic)), [
     ...current,
     ...dynamic,
