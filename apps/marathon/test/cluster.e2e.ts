@@ -130,7 +130,7 @@ describe('marathon on a real cluster (master + 2 agents)', () => {
       NATS_PREFIX: prefix,
       DATABASE_URL: db.url,
       MASTER_AGENT_PING_TIMEOUT_MS: '250',
-      MASTER_MAX_AGENT_PING_TIMEOUTS: '4',
+      MASTER_MAX_AGENT_PING_TIMEOUTS: '8',
       MASTER_ALLOCATION_INTERVAL_MS: '200',
       MASTER_SCHEDULER_HEARTBEAT_SECONDS: '2',
       MASTER_STATUS_UPDATE_RETRY_MS: '1000',

@@ -225,7 +225,16 @@ export class KernelService implements OnModuleInit, OnApplicationBootstrap, OnAp
     await this.startStatusConsumer();
 
     const tickMs = Math.max(50, Math.min(250, this.config.MASTER_AGENT_PING_TIMEOUT_MS / 2));
-    this.timers.push(setInterval(() => this.safely('tick', () => this.core.tick()), tickMs));
+    let lastTick = Date.now();
+    this.timers.push(
+      setInterval(() => {
+        const now = Date.now();
+        // A timer this late means the master's event loop was blocked, not the agents silent.
+        const late = now - lastTick - tickMs;
+        lastTick = now;
+        this.safely('tick', () => this.core.tick(late > tickMs ? late : 0));
+      }, tickMs),
+    );
     this.timers.push(
       setInterval(
         () => this.safely('allocation', () => this.core.allocate()),

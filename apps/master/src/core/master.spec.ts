@@ -46,6 +46,28 @@ describe('MasterCore', () => {
     expect(offersOf(c2.events)[0].allocation_info).toEqual({ role: 'other' });
   });
 
+  it("does not hold the master's own stall against agents' heartbeats", () => {
+    const { core, agent, advance } = setup();
+    const id = core.registerAgent(agent('a1')).agent_id.value;
+    const state = () => core.renderContext().agents.find((a) => a.id === id)?.state;
+    // Limit 1 s x 5. The master was blocked for 5.8 s of these 6 s: heartbeats are queued.
+    advance(6_000);
+    core.tick(5_800);
+    expect(state()).toBe('active');
+    // Silence the master did hear counts.
+    advance(5_001);
+    core.tick();
+    expect(state()).toBe('unreachable');
+  });
+
+  it('marks an agent unreachable after ping timeouts when the master was not stalled', () => {
+    const { core, agent, advance } = setup();
+    const id = core.registerAgent(agent('a1')).agent_id.value;
+    advance(6_000);
+    core.tick();
+    expect(core.renderContext().agents.find((a) => a.id === id)?.state).toBe('unreachable');
+  });
+
   it('rejects calls from unsubscribed frameworks or wrong streams', () => {
     const { core, conn } = setup();
     const f = core.subscribe({ name: 'f', user: 'u' }, conn('s')).frameworkId;

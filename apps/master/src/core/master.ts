@@ -1662,11 +1662,17 @@ export class MasterCore {
 
   // ======================================================================= timers
 
-  /** Periodic housekeeping: agent health, failover timeouts, keepalives, retries, heartbeats. */
-  tick(): void {
+  /**
+   * Periodic housekeeping: agent health, failover timeouts, keepalives, retries, heartbeats.
+   * `masterStalledMs` is how long the master itself could not listen (its event loop was
+   * blocked: GC, a cold start): agents' heartbeats of that time are still unread in the
+   * socket, so that time is not held against them.
+   */
+  tick(masterStalledMs = 0): void {
     const now = this.now();
     const limit = this.opts.agentPingTimeoutMs * this.opts.maxAgentPingTimeouts;
     for (const a of this.agents.values()) {
+      if (masterStalledMs > 0) a.lastSeen = Math.min(now, a.lastSeen + masterStalledMs);
       if (a.state === 'active' && now - a.lastSeen > limit) {
         this.markAgentUnreachable(a, `no heartbeat for ${now - a.lastSeen} ms`);
       } else if (a.state === 'recovered' && now - a.lastSeen > this.opts.agentReregisterTimeoutMs) {
