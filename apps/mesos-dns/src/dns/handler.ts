@@ -201,8 +201,12 @@ export class DnsHandler {
     if (answers.length > 0) return done(RCODE.NOERROR, 'answer');
     // Empty answer (handleEmpty): SOA/NS/SRV queries are NOERROR without more.
     if (type === 'SOA' || type === 'NS' || type === 'SRV') return done(RCODE.NOERROR, 'nodata');
+    // The apex is NODATA, not NXDOMAIN as in Mesos-DNS: an NXDOMAIN there would deny the
+    // whole zone to resolvers that follow RFC 8020.
     const exists = (entry !== undefined && entry.size > 0) || name === `${this.s.domain}.`;
-    if (!authorities.some((r) => r.type === 'SOA')) authorities.push(this.soa(`${this.s.domain}.`));
+    // handleEmpty: the SOA owned by the name as asked (an empty ANY so carries it twice,
+    // once from handleSOA and once here, as Mesos-DNS does).
+    authorities.push(this.soa(qname));
     return exists ? done(RCODE.NOERROR, 'nodata') : done(RCODE.NXDOMAIN, 'nxdomain');
   }
 
@@ -343,8 +347,10 @@ export class DnsHandler {
       )
         best = zone;
     }
+    // Mesos-DNS builds no forwarder at all, zone ones included, when ExternalOn is off.
+    if (!this.s.externalOn) return [];
     if (best) return this.s.zoneResolvers[best];
-    return this.s.externalOn ? this.s.resolvers : [];
+    return this.s.resolvers;
   }
 
   private async forward(
@@ -393,7 +399,8 @@ function udpLimit(q: DecodedPacket): number {
  */
 export function headerOnly(req: Buffer, rcode: number, q?: DecodedPacket): Buffer {
   const reqFlags = req.readUInt16BE(2);
-  const flags = QR | (reqFlags & 0x7800) | (reqFlags & packet.RECURSION_DESIRED) | rcode;
+  // SetRcode/SetReply: the request's opcode, RD and CD, nothing else.
+  const flags = QR | (reqFlags & 0x7800) | (reqFlags & (packet.RECURSION_DESIRED | 0x10)) | rcode;
   if (q && q.questions && q.questions.length === 1) {
     try {
       return packet.encode({ id: q.id, type: 'response', flags, questions: q.questions });
