@@ -17,7 +17,7 @@ const opts: GeneratorOptions = { domain: 'mesos', listenerIPs: ['192.168.0.53'] 
 describe('generateRecords from a /master/state fixture', () => {
   const t = table(generateRecords(masterState, opts));
 
-  it('produces exactly the names Mesos-DNS would (plus agent.D)', () => {
+  it('produces exactly the names Mesos-DNS would', () => {
     expect(Object.keys(t).sort()).toEqual(
       [
         // masters and the SOA name
@@ -29,7 +29,6 @@ describe('generateRecords from a /master/state fixture', () => {
         'ns1.mesos.',
         // agents
         'slave.mesos.',
-        'agent.mesos.',
         '_slave._tcp.mesos.',
         // frameworks
         'marathon.mesos.',
@@ -85,10 +84,16 @@ describe('generateRecords from a /master/state fixture', () => {
     expect(t['ns1.mesos.']).toEqual(['A 192.168.0.53']);
   });
 
-  it('agents: slave.D (and agent.D) from the agent pid, _slave._tcp', () => {
+  it('agents: slave.D from the agent pid, _slave._tcp; no agent.D nor per-agent names', () => {
     expect(t['slave.mesos.']).toEqual(['A 10.0.1.1', 'A 10.0.1.2', 'AAAA fd00::3']);
-    expect(t['agent.mesos.']).toEqual(t['slave.mesos.']);
+    expect(t['agent.mesos.']).toBeUndefined();
     expect(t['_slave._tcp.mesos.']).toEqual(['SRV slave.mesos.:5051', 'SRV slave.mesos.:5052']);
+  });
+
+  it('agentAlias (a dcos-ts extra, off by default) adds agent.D beside slave.D', () => {
+    const withAlias = table(generateRecords(masterState, { ...opts, agentAlias: true }));
+    expect(withAlias['agent.mesos.']).toEqual(t['slave.mesos.']);
+    expect(Object.keys(withAlias).sort()).toEqual([...Object.keys(t), 'agent.mesos.'].sort());
   });
 
   it('frameworks: scheduler pid host, else hostname; SRV only with a pid', () => {
@@ -320,6 +325,25 @@ describe('MesosDnsModel incremental updates', () => {
     m.upsertAgent({ id: 'dup-S9', pid: 'slave(1)@10.0.1.1:5051' }); // same IP as S1
     m.removeAgent('dup-S9');
     expect(m.store.get('slave.mesos.')?.a).toContain('10.0.1.1');
+  });
+
+  it("a task event's framework (id and name) keeps the framework's host names", () => {
+    const m = fresh();
+    m.noteFramework('fw-marathon', 'marathon');
+    expect(m.store.get('marathon.mesos.')?.a).toEqual(['10.0.0.5']);
+    expect(m.store.get('_framework._tcp.marathon.mesos.')?.srv).toEqual([
+      { target: 'marathon.mesos.', port: 38711 },
+    ]);
+    // A new name moves F.D with the framework's host, and its tasks.
+    m.noteFramework('fw-marathon', 'marathon-user');
+    expect(m.store.get('marathon.mesos.')).toBeUndefined();
+    expect(m.store.get('marathon-user.mesos.')?.a).toEqual(['10.0.0.5']);
+    expect(m.store.get('nginx.marathon-user.mesos.')?.a).toEqual(['9.0.0.1']);
+    // A framework first seen in a task event has no host yet, and gets F.D once one is known.
+    m.noteFramework('fw-new', 'spark');
+    expect(m.store.get('spark.mesos.')).toBeUndefined();
+    m.upsertFramework({ id: 'fw-new', name: 'spark', hostname: '10.0.0.9' });
+    expect(m.store.get('spark.mesos.')?.a).toEqual(['10.0.0.9']);
   });
 
   it('renaming a framework moves its tasks', () => {

@@ -35,7 +35,7 @@ export interface GeneratorOptions {
   soaMname?: string;
   /** Addresses the DNS listener answers on; A/AAAA of the SOA MNAME. */
   listenerIPs?: readonly string[];
-  /** Also publish `agent.D` beside `slave.D` (dcos-ts addition; default true). */
+  /** Also publish `agent.D` beside `slave.D` (a dcos-ts extra, not a Mesos-DNS name; default false). */
   agentAlias?: boolean;
   /** Synchronous host-name resolution (from a cache); undefined or [] when unknown. */
   resolveHost?: (host: string) => readonly string[] | undefined;
@@ -64,7 +64,7 @@ export function generatorContext(o: GeneratorOptions): GeneratorContext {
     masters: o.masters ?? [],
     soaMname: o.soaMname ?? `ns1.${domain}.`,
     listenerIPs: o.listenerIPs ?? [],
-    agentAlias: o.agentAlias ?? true,
+    agentAlias: o.agentAlias ?? false,
     resolveHost: o.resolveHost ?? (() => undefined),
   };
 }

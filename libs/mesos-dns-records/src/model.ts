@@ -158,6 +158,16 @@ export class MesosDnsModel {
       for (const id of this.tasks.get(k)?.keys() ?? []) this.refreshTask(taskOwner(k, id));
   }
 
+  /**
+   * A framework as a task event names it (id and name only): known ones keep what a
+   * fuller view said (their host, for `F.D`), only a new name changes them.
+   */
+  noteFramework(frameworkId: string, name: string): void {
+    const known = this.frameworks.get(frameworkId);
+    if (known && known.name === name) return;
+    this.upsertFramework({ ...known, id: frameworkId, name });
+  }
+
   removeFramework(frameworkId: string): void {
     for (const id of [...(this.tasks.get(frameworkId)?.keys() ?? [])])
       this.removeTask(frameworkId, id);
