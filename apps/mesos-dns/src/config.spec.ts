@@ -28,6 +28,66 @@ describe('mesos-dns config', () => {
     });
   });
 
+  it('/v1/config has every records.Config JSON key, in order, with Mesos-DNS defaults', () => {
+    const c = load({ MESOS_DNS_RESOLVERS: '8.8.8.8' });
+    const cfg = goConfig(c, settingsFrom(c), 1700000000, '/etc/mesos-dns.json');
+    expect(Object.keys(cfg)).toEqual([
+      'RefreshSeconds',
+      'Port',
+      'Timeout',
+      'StateTimeoutSeconds',
+      'ZkDetectionTimeout',
+      'HttpPort',
+      'TTL',
+      'SRVRecordDefaultWeight',
+      'SOASerial',
+      'SOARefresh',
+      'SOARetry',
+      'SOAExpire',
+      'SOAMinttl',
+      'SOAMname',
+      'SOARname',
+      'Masters',
+      'ZoneResolvers',
+      'Resolvers',
+      'IPSources',
+      'Zk',
+      'Domain',
+      'File',
+      'Listener',
+      'HTTPListener',
+      'RecurseOn',
+      'DnsOn',
+      'HttpOn',
+      'ExternalOn',
+      'EnforceRFC952',
+      'SetTruncateBit',
+      'EnumerationOn',
+      'MesosHTTPSOn',
+      'CACertFile',
+      'CertFile',
+      'KeyFile',
+      'MesosCredentials',
+      'IAMConfigFile',
+      'MesosAuthentication',
+    ]);
+    expect(cfg).toMatchObject({
+      ZkDetectionTimeout: 30,
+      SOASerial: 1700000000,
+      SOAMname: 'ns1.mesos.',
+      SOARname: 'root.ns1.mesos.',
+      SOAMinttl: 60,
+      File: '/etc/mesos-dns.json',
+      CACertFile: '',
+      CertFile: '',
+      KeyFile: '',
+      IAMConfigFile: '',
+      MesosCredentials: { Principal: '', Secret: '' },
+      MesosAuthentication: '',
+      MesosHTTPSOn: false,
+    });
+  });
+
   it('parses lists, zones and SOA names', () => {
     const s = settingsFrom(
       load({

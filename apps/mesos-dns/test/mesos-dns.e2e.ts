@@ -179,7 +179,8 @@ describe('mesos-dns (built service, real process)', () => {
   });
 
   it('serves the Mesos-DNS HTTP API', async () => {
-    expect(await getJson(`${base}/v1/version`)).toEqual({
+    const version = await getJson(`${base}/v1/version`);
+    expect(version).toEqual({
       status: 200,
       body: {
         Service: 'Mesos-DNS',
@@ -187,8 +188,16 @@ describe('mesos-dns (built service, real process)', () => {
         URL: 'https://github.com/mesosphere/mesos-dns',
       },
     });
+    // A Go map: sorted keys.
+    expect(Object.keys(version.body as object)).toEqual(['Service', 'URL', 'Version']);
     const cfg = await getJson(`${base}/v1/config`);
     expect(cfg.body).toMatchObject({
+      ZkDetectionTimeout: 30,
+      CACertFile: '',
+      CertFile: '',
+      KeyFile: '',
+      IAMConfigFile: '',
+      MesosCredentials: { Principal: '', Secret: '' },
       Domain: 'mesos',
       TTL: 60,
       Port: dnsPort,

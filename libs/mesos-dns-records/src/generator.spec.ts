@@ -389,6 +389,46 @@ describe('MesosDnsModel incremental updates', () => {
     expect(e.frameworks[1].tasks.map((t) => t.id)).toEqual([BOX_ID, DB_ID]);
   });
 
+  it('enumerates each record once, under the first task that made it (insertTaskRR)', () => {
+    const m = new MesosDnsModel(opts);
+    const nginx = (id: string) => ({
+      id,
+      name: 'nginx',
+      slave_id: 'S1',
+      state: 'TASK_RUNNING',
+      resources: { ports: '[31000-31000]' },
+    });
+    m.loadState({
+      leader: 'master@10.0.0.1:5050',
+      slaves: [{ id: 'S1', pid: 'slave(1)@10.0.1.1:5051' }],
+      frameworks: [
+        {
+          id: 'fw',
+          name: 'marathon',
+          tasks: [
+            nginx('nginx.1'),
+            nginx('nginx.2'),
+            { ...nginx('nginx.3'), state: 'TASK_KILLED' },
+          ],
+        },
+      ],
+    });
+    const [fw] = m.enumerate().frameworks;
+    expect(fw.tasks.map((t) => t.id)).toEqual(['nginx.1', 'nginx.2']);
+    const all = fw.tasks.flatMap((t) => t.records.map((r) => `${r.rtype} ${r.name} ${r.host}`));
+    expect(all).toHaveLength(new Set(all).size);
+    const first = fw.tasks[0].records.map((r) => `${r.rtype} ${r.name} ${r.host}`);
+    expect(first).toEqual(
+      expect.arrayContaining([
+        'A nginx.marathon.mesos. 10.0.1.1',
+        'A nginx.marathon.slave.mesos. 10.0.1.1',
+      ]),
+    );
+    // The second task adds only its own canonical names and SRV targets.
+    for (const r of fw.tasks[1].records) expect(r.name).not.toMatch(/^nginx\.marathon\./);
+    expect(fw.tasks[1].records.length).toBeGreaterThan(0);
+  });
+
   it('a single task change touches only its own records', () => {
     const m = fresh();
     const before = m.store.version;
