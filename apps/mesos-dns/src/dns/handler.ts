@@ -5,14 +5,12 @@
  * except the forwarder's.
  */
 import * as packet from 'dns-packet';
-import type { Answer, DecodedPacket, OptAnswer, Packet, Question } from 'dns-packet';
+import type { Answer, DecodedPacket, OptAnswer, Question } from 'dns-packet';
 import type { NameRecords } from '@dcos/mesos-dns-records';
 import type { MesosDnsSettings, Upstream } from '../settings';
 import { AnswerCache, dependencyOf, materialize, type Dependency } from './answer-cache';
 import { exchangeTcp, exchangeUdp } from './forwarder';
-
-/** dns-packet's per-record encoder (exported by the library, not by its typings). */
-const rr = (packet as unknown as { answer: { encodingLength(a: Answer): number } }).answer;
+import { encodeResponse, questionEnd, type EncodedResponse } from './wire';
 
 export type Proto = 'udp' | 'tcp';
 
@@ -39,6 +37,13 @@ export interface RecordSource {
 
 export type Outcome =
   'answer' | 'nodata' | 'nxdomain' | 'forward' | 'refused' | 'servfail' | 'formerr' | 'notimp';
+
+/** A decoded request with its raw bytes and where its question ends (the reply copies it). */
+interface Request {
+  q: DecodedPacket;
+  req: Buffer;
+  qEnd: number;
+}
 
 export interface HandlerResult {
   response?: Buffer;
@@ -98,13 +103,15 @@ export class DnsHandler {
     if (questions.length !== 1)
       return { outcome: 'formerr', response: headerOnly(req, RCODE.FORMERR) };
     const question = questions[0];
+    const qEnd = questionEnd(req);
+    if (qEnd < 0) return { outcome: 'formerr', response: headerOnly(req, RCODE.FORMERR) };
     const name = cleanName(question.name);
-    if (this.inZone(name)) return this.answer(q, question, name, proto, key);
+    if (this.inZone(name)) return this.answer({ q, req, qEnd }, question, name, proto, key);
     return this.forward(req, q, name, proto);
   }
 
   private answer(
-    q: DecodedPacket,
+    q: Request,
     question: Question,
     name: string,
     proto: Proto,
@@ -125,7 +132,7 @@ export class DnsHandler {
     const qname = question.name;
     const type = question.type as string;
     const cls = question.class === 'ANY' ? 'IN' : (question.class ?? 'IN');
-    if (cls !== 'IN') return this.reply(q, question, RCODE.REFUSED, [], [], [], proto, 'refused');
+    if (cls !== 'IN') return this.reply(q, RCODE.REFUSED, [], [], [], proto, 'refused');
 
     const a = () => {
       for (const ip of entry?.a ?? [])
@@ -186,18 +193,7 @@ export class DnsHandler {
     }
 
     const done = (rcode: number, outcome: Outcome): HandlerResult =>
-      this.replyAndCache(
-        key,
-        deps,
-        q,
-        question,
-        rcode,
-        answers,
-        authorities,
-        additionals,
-        proto,
-        outcome,
-      );
+      this.replyAndCache(key, deps, q, rcode, answers, authorities, additionals, proto, outcome);
     if (answers.length > 0) return done(RCODE.NOERROR, 'answer');
     // Empty answer (handleEmpty): SOA/NS/SRV queries are NOERROR without more.
     if (type === 'SOA' || type === 'NS' || type === 'SRV') return done(RCODE.NOERROR, 'nodata');
@@ -218,8 +214,7 @@ export class DnsHandler {
   private replyAndCache(
     key: string,
     deps: Dependency[],
-    q: DecodedPacket,
-    question: Question,
+    q: Request,
     rcode: number,
     answers: Answer[],
     authorities: Answer[],
@@ -229,23 +224,23 @@ export class DnsHandler {
   ): HandlerResult {
     const serial = authorities.some((r) => r.type === 'SOA') ? this.records.serial : undefined;
     const all = [...answers];
-    const res = this.reply(q, question, rcode, answers, authorities, additionals, proto, outcome);
-    const buf = res.response as Buffer;
+    const enc = this.encode(q, rcode, answers, authorities, additionals, proto);
+    const buf = enc.buf;
     if (answers.length < 2) {
       this.cache.set(key, { response: buf, outcome, deps, serial });
-      return res;
+      return { response: buf, outcome };
     }
     if (buf.readUInt16BE(6) !== all.length || buf.readUInt16BE(2) & packet.TRUNCATED_RESPONSE) {
       shuffle(all);
-      return this.reply(q, question, rcode, all, authorities, additionals, proto, outcome);
+      return this.reply(q, rcode, all, authorities, additionals, proto, outcome);
     }
-    const starts: number[] = [];
-    let at = packet.encodingLength({ type: 'response', questions: [question] });
-    for (const a of all) {
-      starts.push(at);
-      at += rr.encodingLength(a);
-    }
-    const entry = { response: buf, outcome, deps, serial, shuffle: { starts, end: at } };
+    const entry = {
+      response: buf,
+      outcome,
+      deps,
+      serial,
+      shuffle: { starts: enc.starts, end: enc.end, relocs: enc.relocs },
+    };
     this.cache.set(key, entry);
     return { response: materialize(entry, buf), outcome };
   }
@@ -269,8 +264,7 @@ export class DnsHandler {
   }
 
   private reply(
-    q: DecodedPacket,
-    question: Question,
+    q: Request,
     rcode: number,
     answers: Answer[],
     authorities: Answer[],
@@ -278,7 +272,26 @@ export class DnsHandler {
     proto: Proto,
     outcome: Outcome,
   ): HandlerResult {
-    const reqOpt = (q.additionals ?? []).find((r): r is OptAnswer => r.type === 'OPT');
+    return {
+      response: this.encode(q, rcode, answers, authorities, additionals, proto).buf,
+      outcome,
+    };
+  }
+
+  /**
+   * The encoded, compressed response, truncated as Mesos-DNS's truncate() does when it is
+   * over the UDP limit (512, or the EDNS0 size): extras go first, then answers from the
+   * back until the message is shorter than the limit; TC when SetTruncateBit.
+   */
+  private encode(
+    q: Request,
+    rcode: number,
+    answers: Answer[],
+    authorities: Answer[],
+    additionals: Answer[],
+    proto: Proto,
+  ): EncodedResponse {
+    const reqOpt = (q.q.additionals ?? []).find((r): r is OptAnswer => r.type === 'OPT');
     const max =
       proto === 'tcp'
         ? 65535
@@ -302,40 +315,40 @@ export class DnsHandler {
     let flags =
       packet.AUTHORITATIVE_ANSWER |
       (this.s.recurseOn ? packet.RECURSION_AVAILABLE : 0) |
-      ((q.flags ?? 0) & packet.RECURSION_DESIRED) |
+      ((q.q.flags ?? 0) & (packet.RECURSION_DESIRED | packet.CHECKING_DISABLED)) |
       rcode;
-    const res: Packet = {
-      id: q.id,
-      type: 'response',
+    const parts = {
+      id: q.q.id ?? 0,
       flags,
-      questions: [question],
+      request: q.req,
+      questionEnd: q.qEnd,
       answers,
       authorities,
       additionals: [...additionals, ...opt],
     };
-    let buf = packet.encode(res);
-    if (buf.length > max) {
-      // truncate(): drop the extras first, then as many answers as it takes.
-      if (this.s.setTruncateBit) flags |= packet.TRUNCATED_RESPONSE;
-      res.flags = flags;
-      res.additionals = opt;
-      buf = packet.encode(res);
-      if (buf.length > max) {
-        const all = answers;
-        let lo = 0;
-        let hi = all.length;
-        while (lo < hi) {
-          const mid = Math.ceil((lo + hi) / 2);
-          res.answers = all.slice(0, mid);
-          if (packet.encodingLength(res) <= max) lo = mid;
-          else hi = mid - 1;
-        }
-        res.answers = all.slice(0, lo);
-        if (packet.encodingLength(res) > max) res.authorities = [];
-        buf = packet.encode(res);
-      }
+    let enc = encodeResponse(parts);
+    if (enc.buf.length <= max) return enc;
+    if (this.s.setTruncateBit) flags |= packet.TRUNCATED_RESPONSE;
+    parts.flags = flags;
+    parts.additionals = opt;
+    enc = encodeResponse(parts);
+    if (enc.buf.length < max) return enc;
+    // The fewest answers to drop from the back for the message to be shorter than max.
+    let lo = 0;
+    let hi = answers.length;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      parts.answers = answers.slice(0, mid);
+      if (encodeResponse(parts).buf.length < max) lo = mid;
+      else hi = mid - 1;
     }
-    return { response: buf, outcome };
+    parts.answers = answers.slice(0, lo);
+    enc = encodeResponse(parts);
+    if (enc.buf.length > max) {
+      parts.authorities = [];
+      enc = encodeResponse(parts);
+    }
+    return enc;
   }
 
   upstreamsFor(name: string): Upstream[] {
