@@ -1,6 +1,9 @@
 import { ConfigError, loadConfig } from '@dcos/config';
 import { applyArgs, mesosDnsConfigShape } from './config';
-import { goConfig, settingsFrom } from './settings';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { goConfig, settingsFrom, systemResolvers } from './settings';
 
 const load = (env: Record<string, string>) => loadConfig(mesosDnsConfigShape, env);
 
@@ -86,6 +89,21 @@ describe('mesos-dns config', () => {
       MesosAuthentication: '',
       MesosHTTPSOn: false,
     });
+  });
+
+  it("falls back to resolv.conf's nameservers, without this host's own addresses (GetLocalDNS)", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mdns-resolv-'));
+    try {
+      const path = join(dir, 'resolv.conf');
+      writeFileSync(
+        path,
+        '# comment\nnameserver 127.0.0.1\nnameserver 10.255.0.53\nnameserver bogus\n',
+      );
+      expect(systemResolvers(path)).toEqual(['10.255.0.53']);
+      expect(systemResolvers(join(dir, 'missing'))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('parses lists, zones and SOA names', () => {

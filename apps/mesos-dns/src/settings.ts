@@ -50,13 +50,23 @@ export function parseUpstream(s: string): Upstream {
   return m ? { host: m[1], port: Number(m[2]) } : { host: s, port: 53 };
 }
 
-/** Nameservers of /etc/resolv.conf (what Mesos-DNS falls back to with no `resolvers`). */
+/**
+ * Nameservers of /etc/resolv.conf (what Mesos-DNS falls back to with no `resolvers`),
+ * without this host's own addresses (GetLocalDNS/nonLocalAddies): on a DC/OS node the
+ * system resolver may be this very server, and forwarding to it would loop.
+ */
 export function systemResolvers(path = '/etc/resolv.conf'): string[] {
+  const local = new Set<string>();
+  for (const addrs of Object.values(networkInterfaces()))
+    for (const a of addrs ?? []) local.add(normaliseIp(a.address)?.ip ?? a.address);
   try {
     return readFileSync(path, 'utf8')
       .split('\n')
       .map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1])
-      .filter((x): x is string => x !== undefined && normaliseIp(x) !== undefined);
+      .filter((x): x is string => {
+        const ip = x === undefined ? undefined : normaliseIp(x);
+        return ip !== undefined && !local.has(ip.ip);
+      });
   } catch {
     return [];
   }
