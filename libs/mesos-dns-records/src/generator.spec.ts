@@ -121,9 +121,10 @@ describe('generateRecords from a /master/state fixture', () => {
     }
   });
 
-  it('a task with DiscoveryInfo: container IPv4 + IPv6, DI ports, named ports', () => {
-    expect(t['web-prod.marathon.mesos.']).toEqual(['A 172.17.0.2', 'AAAA fd01::2']);
-    expect(t['web-prod-fhwen-s2.marathon.mesos.']).toEqual(['A 172.17.0.2', 'AAAA fd01::2']);
+  it('a task with DiscoveryInfo: every container IP of the source (0.8), DI ports, named ports', () => {
+    const all = ['A 172.17.0.2', 'A 172.17.0.3', 'AAAA fd01::2'];
+    expect(t['web-prod.marathon.mesos.']).toEqual(all);
+    expect(t['web-prod-fhwen-s2.marathon.mesos.']).toEqual(all);
     expect(t['web-prod.marathon.slave.mesos.']).toEqual(['A 10.0.1.2']);
     expect(t['_web-prod._tcp.marathon.slave.mesos.']).toEqual([
       'SRV web-prod-fhwen-s2.marathon.slave.mesos.:31005',
@@ -261,7 +262,8 @@ describe('host names resolve only through resolveHost', () => {
         resolveHost: (h) => (h === 'sched.example' ? ['10.0.0.7', '10.0.0.8', '::7'] : undefined),
       }),
     );
-    expect(t['my.framework.mesos.']).toEqual(['A 10.0.0.7', 'AAAA ::7']);
+    // Every address of the host (Mesos-DNS 0.8's hostToIPs).
+    expect(t['my.framework.mesos.']).toEqual(['A 10.0.0.7', 'A 10.0.0.8', 'AAAA ::7']);
     expect(t['_framework._tcp.my.framework.mesos.']).toBeUndefined();
   });
 });
