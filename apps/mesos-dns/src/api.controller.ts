@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Controller, Get, HttpCode, Inject, NotFoundException, Param } from '@nestjs/common';
 import {
   ApiNotFoundResponse,
@@ -15,8 +16,8 @@ export const MESOS_DNS_COMPAT_VERSION = 'v0.8.0';
 
 class VersionDto {
   @ApiProperty({ example: 'Mesos-DNS' }) Service: string;
-  @ApiProperty({ example: MESOS_DNS_COMPAT_VERSION }) Version: string;
   @ApiProperty({ example: 'https://github.com/mesosphere/mesos-dns' }) URL: string;
+  @ApiProperty({ example: MESOS_DNS_COMPAT_VERSION }) Version: string;
 }
 
 class HostRecordDto {
@@ -45,10 +46,11 @@ export class MesosDnsApiController {
   @ApiOperation({ summary: 'Service name, version and URL' })
   @ApiOkResponse({ type: VersionDto })
   version(): VersionDto {
+    // A Go map[string]string: its JSON keys come sorted.
     return {
       Service: 'Mesos-DNS',
-      Version: MESOS_DNS_COMPAT_VERSION,
       URL: 'https://github.com/mesosphere/mesos-dns',
+      Version: MESOS_DNS_COMPAT_VERSION,
     };
   }
 
@@ -56,7 +58,8 @@ export class MesosDnsApiController {
   @ApiOperation({ summary: 'The configuration in effect (Mesos-DNS Go field names)' })
   @ApiOkResponse({ description: 'Mesos-DNS Config object' })
   configuration(): Record<string, unknown> {
-    return goConfig(this.config, this.settings, this.records.serial);
+    const file = process.env.MESOS_DNS_CONFIG;
+    return goConfig(this.config, this.settings, this.records.serial, file ? resolve(file) : '');
   }
 
   @Get('hosts/:host')

@@ -1,6 +1,9 @@
 import { ConfigError, loadConfig } from '@dcos/config';
 import { applyArgs, mesosDnsConfigShape } from './config';
-import { goConfig, settingsFrom } from './settings';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { goConfig, settingsFrom, systemResolvers } from './settings';
 
 const load = (env: Record<string, string>) => loadConfig(mesosDnsConfigShape, env);
 
@@ -26,6 +29,81 @@ describe('mesos-dns config', () => {
       RefreshSeconds: 60,
       IPSources: ['netinfo', 'mesos', 'host'],
     });
+  });
+
+  it('/v1/config has every records.Config JSON key, in order, with Mesos-DNS defaults', () => {
+    const c = load({ MESOS_DNS_RESOLVERS: '8.8.8.8' });
+    const cfg = goConfig(c, settingsFrom(c), 1700000000, '/etc/mesos-dns.json');
+    expect(Object.keys(cfg)).toEqual([
+      'RefreshSeconds',
+      'Port',
+      'Timeout',
+      'StateTimeoutSeconds',
+      'ZkDetectionTimeout',
+      'HttpPort',
+      'TTL',
+      'SRVRecordDefaultWeight',
+      'SOASerial',
+      'SOARefresh',
+      'SOARetry',
+      'SOAExpire',
+      'SOAMinttl',
+      'SOAMname',
+      'SOARname',
+      'Masters',
+      'ZoneResolvers',
+      'Resolvers',
+      'IPSources',
+      'Zk',
+      'Domain',
+      'File',
+      'Listener',
+      'HTTPListener',
+      'RecurseOn',
+      'DnsOn',
+      'HttpOn',
+      'ExternalOn',
+      'EnforceRFC952',
+      'SetTruncateBit',
+      'EnumerationOn',
+      'MesosHTTPSOn',
+      'CACertFile',
+      'CertFile',
+      'KeyFile',
+      'MesosCredentials',
+      'IAMConfigFile',
+      'MesosAuthentication',
+    ]);
+    expect(cfg).toMatchObject({
+      ZkDetectionTimeout: 30,
+      SOASerial: 1700000000,
+      SOAMname: 'ns1.mesos.',
+      SOARname: 'root.ns1.mesos.',
+      SOAMinttl: 60,
+      File: '/etc/mesos-dns.json',
+      CACertFile: '',
+      CertFile: '',
+      KeyFile: '',
+      IAMConfigFile: '',
+      MesosCredentials: { Principal: '', Secret: '' },
+      MesosAuthentication: '',
+      MesosHTTPSOn: false,
+    });
+  });
+
+  it("falls back to resolv.conf's nameservers, without this host's own addresses (GetLocalDNS)", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mdns-resolv-'));
+    try {
+      const path = join(dir, 'resolv.conf');
+      writeFileSync(
+        path,
+        '# comment\nnameserver 127.0.0.1\nnameserver 10.255.0.53\nnameserver bogus\n',
+      );
+      expect(systemResolvers(path)).toEqual(['10.255.0.53']);
+      expect(systemResolvers(join(dir, 'missing'))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('parses lists, zones and SOA names', () => {

@@ -143,8 +143,8 @@ export const mesosDnsConfigShape = {
   MESOS_DNS_SOA_EXPIRE: env.int(86400, 0, 2147483647),
   /** Reported in /v1/config only: Mesos-DNS puts `ttl` in the SOA minimum. */
   MESOS_DNS_SOA_MINTTL: env.int(60, 0, 2147483647),
-  /** Publish `agent.<domain>` beside `slave.<domain>`. */
-  MESOS_DNS_AGENT_ALIAS: env.bool(true),
+  /** Publish `agent.<domain>` beside `slave.<domain>` (a dcos-ts extra, off as in Mesos-DNS). */
+  MESOS_DNS_AGENT_ALIAS: env.bool(false),
 };
 
 /**

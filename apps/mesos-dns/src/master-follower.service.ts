@@ -169,7 +169,7 @@ export class MasterFollower implements OnApplicationBootstrap, OnApplicationShut
     switch (ev.kind) {
       case 'task': {
         const { task, framework_name } = ev.e;
-        model.upsertFramework({ id: task.framework_id, name: framework_name });
+        model.noteFramework(task.framework_id, framework_name);
         if (isTerminalTaskState(task.state)) model.removeTask(task.framework_id, task.id);
         // Same /master/state task JSON; the contract only types `discovery` loosely.
         else model.upsertTask(task.framework_id, task as unknown as MesosTask);
@@ -183,7 +183,20 @@ export class MasterFollower implements OnApplicationBootstrap, OnApplicationShut
         break;
       case 'framework':
         if (ev.e.type === 'FRAMEWORK_REMOVED') model.removeFramework(ev.e.framework.id);
-        else model.upsertFramework({ id: ev.e.framework.id, name: ev.e.framework.name });
+        else {
+          // The whole framework as /master/state shows it (its hostname and pid give
+          // `F.D`), without task lists: task events carry the tasks.
+          const { id, name, hostname, pid } = ev.e.framework as typeof ev.e.framework & {
+            hostname?: unknown;
+            pid?: unknown;
+          };
+          model.upsertFramework({
+            id,
+            name,
+            hostname: typeof hostname === 'string' ? hostname : undefined,
+            pid: typeof pid === 'string' ? pid : undefined,
+          });
+        }
         break;
       case 'leader':
         this.leaderUrl = ev.e.http_url;

@@ -50,13 +50,23 @@ export function parseUpstream(s: string): Upstream {
   return m ? { host: m[1], port: Number(m[2]) } : { host: s, port: 53 };
 }
 
-/** Nameservers of /etc/resolv.conf (what Mesos-DNS falls back to with no `resolvers`). */
+/**
+ * Nameservers of /etc/resolv.conf (what Mesos-DNS falls back to with no `resolvers`),
+ * without this host's own addresses (GetLocalDNS/nonLocalAddies): on a DC/OS node the
+ * system resolver may be this very server, and forwarding to it would loop.
+ */
 export function systemResolvers(path = '/etc/resolv.conf'): string[] {
+  const local = new Set<string>();
+  for (const addrs of Object.values(networkInterfaces()))
+    for (const a of addrs ?? []) local.add(normaliseIp(a.address)?.ip ?? a.address);
   try {
     return readFileSync(path, 'utf8')
       .split('\n')
       .map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1])
-      .filter((x): x is string => x !== undefined && normaliseIp(x) !== undefined);
+      .filter((x): x is string => {
+        const ip = x === undefined ? undefined : normaliseIp(x);
+        return ip !== undefined && !local.has(ip.ip);
+      });
   } catch {
     return [];
   }
@@ -115,18 +125,24 @@ export function settingsFrom(c: MesosDnsConfig): MesosDnsSettings {
   };
 }
 
-/** `/v1/config`: the Mesos-DNS config object, Go field names. */
+/**
+ * `/v1/config`: Mesos-DNS's records.Config as its JSON encoder writes it: every exported
+ * field, in declaration order, under its Go name (or JSON tag). What we have no use for
+ * (ZooKeeper, TLS and credentials towards Mesos) shows Mesos-DNS's defaults.
+ * `file` is the absolute path of the JSON config file read, if any.
+ */
 export function goConfig(
   c: MesosDnsConfig,
   s: MesosDnsSettings,
   serial: number,
+  file = '',
 ): Record<string, unknown> {
   return {
     RefreshSeconds: c.MESOS_DNS_REFRESH_SECONDS,
     Port: c.MESOS_DNS_PORT,
     Timeout: c.MESOS_DNS_TIMEOUT,
     StateTimeoutSeconds: c.MESOS_DNS_STATE_TIMEOUT_SECONDS,
-    ZkDetectionTimeout: 0,
+    ZkDetectionTimeout: 30,
     HttpPort: c.MESOS_DNS_HTTP_PORT,
     TTL: s.ttl,
     SRVRecordDefaultWeight: s.srvWeight,
@@ -138,12 +154,12 @@ export function goConfig(
     SOAMname: s.soaMname,
     SOARname: s.soaRname,
     Masters: c.MESOS_DNS_MASTERS,
-    Resolvers: s.resolvers.map((r) => (r.port === 53 ? r.host : `${r.host}:${r.port}`)),
     ZoneResolvers: c.MESOS_DNS_ZONE_RESOLVERS,
+    Resolvers: s.resolvers.map((r) => (r.port === 53 ? r.host : `${r.host}:${r.port}`)),
     IPSources: s.ipSources,
     Zk: '',
     Domain: s.domain,
-    File: '',
+    File: file,
     Listener: s.listener,
     HTTPListener: c.BIND_HOST,
     RecurseOn: s.recurseOn,
@@ -151,9 +167,14 @@ export function goConfig(
     HttpOn: true,
     ExternalOn: s.externalOn,
     EnforceRFC952: s.enforceRFC952,
-    EnumerationOn: c.MESOS_DNS_ENUMERATION_ON,
     SetTruncateBit: s.setTruncateBit,
+    EnumerationOn: c.MESOS_DNS_ENUMERATION_ON,
     MesosHTTPSOn: false,
+    CACertFile: '',
+    CertFile: '',
+    KeyFile: '',
+    MesosCredentials: { Principal: '', Secret: '' },
+    IAMConfigFile: '',
     MesosAuthentication: '',
   };
 }

@@ -81,7 +81,12 @@ describe('mesos-dns names tasks of the real kernel', () => {
       MESOS_DNS_PORT: String(dnsPort),
       MESOS_DNS_CONFIG: configFile,
     });
-    framework = new HttpScheduler(master.url, { name: 'dnstest', user: 'root', roles: ['*'] });
+    framework = new HttpScheduler(master.url, {
+      name: 'dnstest',
+      user: 'root',
+      roles: ['*'],
+      hostname: '127.0.0.1',
+    });
     await framework.subscribe();
   }, 120_000);
 
@@ -117,6 +122,8 @@ describe('mesos-dns names tasks of the real kernel', () => {
       async () => data(await query(dnsPort, 'web-1.dnstest.mesos', 'A')).includes('127.0.0.1'),
       { intervalMs: 10 },
     );
+    // <framework>.mesos: the scheduler's host, still there after the task's events.
+    expect(data(await query(dnsPort, 'dnstest.mesos', 'A'))).toEqual(['127.0.0.1']);
     const srv = await query(dnsPort, '_web-1._tcp.dnstest.mesos', 'SRV');
     expect(data(srv)).toEqual([expect.objectContaining({ port: 31005 })]);
     expect((srv.answers?.[0] as { ttl?: number } | undefined)?.ttl).toBe(7);

@@ -59,7 +59,12 @@ describe('mesos-dns follows the master over NATS', () => {
       { id: 'agent-1', hostname: '127.0.0.21', pid: 'slave(1)@127.0.0.21:5051', port: 5051 },
     ],
     frameworks: [
-      { id: 'fw-marathon', name: 'marathon', tasks: [task('web.1', 'web', 'TASK_RUNNING')] },
+      {
+        id: 'fw-marathon',
+        name: 'marathon',
+        hostname: '127.0.0.31',
+        tasks: [task('web.1', 'web', 'TASK_RUNNING')],
+      },
     ],
   };
 
@@ -114,6 +119,24 @@ describe('mesos-dns follows the master over NATS', () => {
     await waitFor(
       'api.marathon.mesos gone after TASK_FINISHED',
       async () => (await query(dnsPort, 'api.marathon.mesos', 'A')).rcode === 'NXDOMAIN',
+    );
+  });
+
+  it('<framework>.mesos: the framework host, kept through task events, from framework events', async () => {
+    // The task events of the previous test named the framework by id and name only.
+    expect(addresses(await query(dnsPort, 'marathon.mesos', 'A'))).toEqual(['127.0.0.31']);
+    expect((await httpJson(`${dns.url}/v1/hosts/marathon.mesos`)).body).toEqual([
+      { host: 'marathon.mesos.', ip: '127.0.0.31' },
+    ]);
+    const framework = { id: 'fw-spark', name: 'Spark', active: true, hostname: '127.0.0.32' };
+    master.publish(master.subjects.masterFrameworkEvents, { type: 'FRAMEWORK_ADDED', framework });
+    await waitFor('spark.mesos after FRAMEWORK_ADDED', async () =>
+      addresses(await query(dnsPort, 'spark.mesos', 'A')).includes('127.0.0.32'),
+    );
+    master.publish(master.subjects.masterFrameworkEvents, { type: 'FRAMEWORK_REMOVED', framework });
+    await waitFor(
+      'spark.mesos gone after FRAMEWORK_REMOVED',
+      async () => (await query(dnsPort, 'spark.mesos', 'A')).rcode === 'NXDOMAIN',
     );
   });
 

@@ -153,8 +153,38 @@ describe('mesos-dns (built service, real process)', () => {
       type: 'SOA',
       data: { mname: 'ns1.mesos', rname: 'root.ns1.mesos' },
     });
-    expect((await udpQuery(dnsPort, 'nothere.mesos', 'A')).rcode).toBe('NXDOMAIN');
+    const nx = await udpQuery(dnsPort, 'NotHere.mesos', 'A');
+    expect(nx.rcode).toBe('NXDOMAIN');
+    // Negative answers: the SOA owned by the name as asked (Mesos-DNS formatSOA(qname)).
+    expect(nx.authorities).toEqual([
+      expect.objectContaining({ type: 'SOA', name: 'NotHere.mesos', ttl: 60 }),
+    ]);
+    const nodata = await udpQuery(dnsPort, 'nginx.marathon.mesos', 'AAAA');
+    expect(nodata.rcode).toBe('NOERROR');
+    expect(nodata.answers).toEqual([]);
+    expect(nodata.authorities).toEqual([
+      expect.objectContaining({
+        type: 'SOA',
+        name: 'nginx.marathon.mesos',
+        data: expect.objectContaining({ mname: 'ns1.mesos', minimum: 60 }),
+      }),
+    ]);
+    // Mesos-DNS's agent names only: slave.mesos, no agent.mesos (MESOS_DNS_AGENT_ALIAS is off).
+    expect((await udpQuery(dnsPort, 'agent.mesos', 'A')).rcode).toBe('NXDOMAIN');
     expect((await udpQuery(dnsPort, 'example.com', 'A')).rcode).toBe('REFUSED');
+  });
+
+  it('answers compressed, as Mesos-DNS (dig sees the message size)', () => {
+    expect(HAS_DIG).toBe(true);
+    const out = spawnSync(
+      'dig',
+      ['@127.0.0.1', '-p', String(dnsPort), '+noedns', 'SRV', '_nginx._tcp.marathon.mesos'],
+      { encoding: 'utf8' },
+    ).stdout;
+    expect(out).toContain('status: NOERROR');
+    // 12 header + 32 question + 2 SRV x 55 (owner a pointer, target in full) + 16 for the
+    // target's A (a pointer to the target): 170 bytes; 257 with every name in full.
+    expect(out).toMatch(/MSG SIZE\s+rcvd: 170\b/);
   });
 
   it('answers dig (dnsutils; .ci/run installs it)', () => {
@@ -179,7 +209,8 @@ describe('mesos-dns (built service, real process)', () => {
   });
 
   it('serves the Mesos-DNS HTTP API', async () => {
-    expect(await getJson(`${base}/v1/version`)).toEqual({
+    const version = await getJson(`${base}/v1/version`);
+    expect(version).toEqual({
       status: 200,
       body: {
         Service: 'Mesos-DNS',
@@ -187,8 +218,16 @@ describe('mesos-dns (built service, real process)', () => {
         URL: 'https://github.com/mesosphere/mesos-dns',
       },
     });
+    // A Go map: sorted keys.
+    expect(Object.keys(version.body as object)).toEqual(['Service', 'URL', 'Version']);
     const cfg = await getJson(`${base}/v1/config`);
     expect(cfg.body).toMatchObject({
+      ZkDetectionTimeout: 30,
+      CACertFile: '',
+      CertFile: '',
+      KeyFile: '',
+      IAMConfigFile: '',
+      MesosCredentials: { Principal: '', Secret: '' },
       Domain: 'mesos',
       TTL: 60,
       Port: dnsPort,

@@ -17,7 +17,7 @@ const opts: GeneratorOptions = { domain: 'mesos', listenerIPs: ['192.168.0.53'] 
 describe('generateRecords from a /master/state fixture', () => {
   const t = table(generateRecords(masterState, opts));
 
-  it('produces exactly the names Mesos-DNS would (plus agent.D)', () => {
+  it('produces exactly the names Mesos-DNS would', () => {
     expect(Object.keys(t).sort()).toEqual(
       [
         // masters and the SOA name
@@ -29,7 +29,6 @@ describe('generateRecords from a /master/state fixture', () => {
         'ns1.mesos.',
         // agents
         'slave.mesos.',
-        'agent.mesos.',
         '_slave._tcp.mesos.',
         // frameworks
         'marathon.mesos.',
@@ -85,10 +84,16 @@ describe('generateRecords from a /master/state fixture', () => {
     expect(t['ns1.mesos.']).toEqual(['A 192.168.0.53']);
   });
 
-  it('agents: slave.D (and agent.D) from the agent pid, _slave._tcp', () => {
+  it('agents: slave.D from the agent pid, _slave._tcp; no agent.D nor per-agent names', () => {
     expect(t['slave.mesos.']).toEqual(['A 10.0.1.1', 'A 10.0.1.2', 'AAAA fd00::3']);
-    expect(t['agent.mesos.']).toEqual(t['slave.mesos.']);
+    expect(t['agent.mesos.']).toBeUndefined();
     expect(t['_slave._tcp.mesos.']).toEqual(['SRV slave.mesos.:5051', 'SRV slave.mesos.:5052']);
+  });
+
+  it('agentAlias (a dcos-ts extra, off by default) adds agent.D beside slave.D', () => {
+    const withAlias = table(generateRecords(masterState, { ...opts, agentAlias: true }));
+    expect(withAlias['agent.mesos.']).toEqual(t['slave.mesos.']);
+    expect(Object.keys(withAlias).sort()).toEqual([...Object.keys(t), 'agent.mesos.'].sort());
   });
 
   it('frameworks: scheduler pid host, else hostname; SRV only with a pid', () => {
@@ -116,9 +121,10 @@ describe('generateRecords from a /master/state fixture', () => {
     }
   });
 
-  it('a task with DiscoveryInfo: container IPv4 + IPv6, DI ports, named ports', () => {
-    expect(t['web-prod.marathon.mesos.']).toEqual(['A 172.17.0.2', 'AAAA fd01::2']);
-    expect(t['web-prod-fhwen-s2.marathon.mesos.']).toEqual(['A 172.17.0.2', 'AAAA fd01::2']);
+  it('a task with DiscoveryInfo: every container IP of the source (0.8), DI ports, named ports', () => {
+    const all = ['A 172.17.0.2', 'A 172.17.0.3', 'AAAA fd01::2'];
+    expect(t['web-prod.marathon.mesos.']).toEqual(all);
+    expect(t['web-prod-fhwen-s2.marathon.mesos.']).toEqual(all);
     expect(t['web-prod.marathon.slave.mesos.']).toEqual(['A 10.0.1.2']);
     expect(t['_web-prod._tcp.marathon.slave.mesos.']).toEqual([
       'SRV web-prod-fhwen-s2.marathon.slave.mesos.:31005',
@@ -256,7 +262,8 @@ describe('host names resolve only through resolveHost', () => {
         resolveHost: (h) => (h === 'sched.example' ? ['10.0.0.7', '10.0.0.8', '::7'] : undefined),
       }),
     );
-    expect(t['my.framework.mesos.']).toEqual(['A 10.0.0.7', 'AAAA ::7']);
+    // Every address of the host (Mesos-DNS 0.8's hostToIPs).
+    expect(t['my.framework.mesos.']).toEqual(['A 10.0.0.7', 'A 10.0.0.8', 'AAAA ::7']);
     expect(t['_framework._tcp.my.framework.mesos.']).toBeUndefined();
   });
 });
@@ -322,6 +329,25 @@ describe('MesosDnsModel incremental updates', () => {
     expect(m.store.get('slave.mesos.')?.a).toContain('10.0.1.1');
   });
 
+  it("a task event's framework (id and name) keeps the framework's host names", () => {
+    const m = fresh();
+    m.noteFramework('fw-marathon', 'marathon');
+    expect(m.store.get('marathon.mesos.')?.a).toEqual(['10.0.0.5']);
+    expect(m.store.get('_framework._tcp.marathon.mesos.')?.srv).toEqual([
+      { target: 'marathon.mesos.', port: 38711 },
+    ]);
+    // A new name moves F.D with the framework's host, and its tasks.
+    m.noteFramework('fw-marathon', 'marathon-user');
+    expect(m.store.get('marathon.mesos.')).toBeUndefined();
+    expect(m.store.get('marathon-user.mesos.')?.a).toEqual(['10.0.0.5']);
+    expect(m.store.get('nginx.marathon-user.mesos.')?.a).toEqual(['9.0.0.1']);
+    // A framework first seen in a task event has no host yet, and gets F.D once one is known.
+    m.noteFramework('fw-new', 'spark');
+    expect(m.store.get('spark.mesos.')).toBeUndefined();
+    m.upsertFramework({ id: 'fw-new', name: 'spark', hostname: '10.0.0.9' });
+    expect(m.store.get('spark.mesos.')?.a).toEqual(['10.0.0.9']);
+  });
+
   it('renaming a framework moves its tasks', () => {
     const m = fresh();
     m.upsertFramework({ id: 'fw-chronos', name: 'metronome', hostname: '10.0.0.6' });
@@ -363,6 +389,46 @@ describe('MesosDnsModel incremental updates', () => {
       rtype: 'A',
     });
     expect(e.frameworks[1].tasks.map((t) => t.id)).toEqual([BOX_ID, DB_ID]);
+  });
+
+  it('enumerates each record once, under the first task that made it (insertTaskRR)', () => {
+    const m = new MesosDnsModel(opts);
+    const nginx = (id: string) => ({
+      id,
+      name: 'nginx',
+      slave_id: 'S1',
+      state: 'TASK_RUNNING',
+      resources: { ports: '[31000-31000]' },
+    });
+    m.loadState({
+      leader: 'master@10.0.0.1:5050',
+      slaves: [{ id: 'S1', pid: 'slave(1)@10.0.1.1:5051' }],
+      frameworks: [
+        {
+          id: 'fw',
+          name: 'marathon',
+          tasks: [
+            nginx('nginx.1'),
+            nginx('nginx.2'),
+            { ...nginx('nginx.3'), state: 'TASK_KILLED' },
+          ],
+        },
+      ],
+    });
+    const [fw] = m.enumerate().frameworks;
+    expect(fw.tasks.map((t) => t.id)).toEqual(['nginx.1', 'nginx.2']);
+    const all = fw.tasks.flatMap((t) => t.records.map((r) => `${r.rtype} ${r.name} ${r.host}`));
+    expect(all).toHaveLength(new Set(all).size);
+    const first = fw.tasks[0].records.map((r) => `${r.rtype} ${r.name} ${r.host}`);
+    expect(first).toEqual(
+      expect.arrayContaining([
+        'A nginx.marathon.mesos. 10.0.1.1',
+        'A nginx.marathon.slave.mesos. 10.0.1.1',
+      ]),
+    );
+    // The second task adds only its own canonical names and SRV targets.
+    for (const r of fw.tasks[1].records) expect(r.name).not.toMatch(/^nginx\.marathon\./);
+    expect(fw.tasks[1].records.length).toBeGreaterThan(0);
   });
 
   it('a single task change touches only its own records', () => {

@@ -35,7 +35,7 @@ export interface GeneratorOptions {
   soaMname?: string;
   /** Addresses the DNS listener answers on; A/AAAA of the SOA MNAME. */
   listenerIPs?: readonly string[];
-  /** Also publish `agent.D` beside `slave.D` (dcos-ts addition; default true). */
+  /** Also publish `agent.D` beside `slave.D` (a dcos-ts extra, not a Mesos-DNS name; default false). */
   agentAlias?: boolean;
   /** Synchronous host-name resolution (from a cache); undefined or [] when unknown. */
   resolveHost?: (host: string) => readonly string[] | undefined;
@@ -64,7 +64,7 @@ export function generatorContext(o: GeneratorOptions): GeneratorContext {
     masters: o.masters ?? [],
     soaMname: o.soaMname ?? `ns1.${domain}.`,
     listenerIPs: o.listenerIPs ?? [],
-    agentAlias: o.agentAlias ?? true,
+    agentAlias: o.agentAlias ?? false,
     resolveHost: o.resolveHost ?? (() => undefined),
   };
 }
@@ -83,19 +83,21 @@ function parseIps(values: readonly string[]): Ip[] {
   return out;
 }
 
-/** Only the first IPv4 and the first IPv6 (ipsTo4And6). */
-function firstOfEach(ips: readonly Ip[]): Ip[] {
-  const v4 = ips.find((i) => i.type === 'A');
-  const v6 = ips.find((i) => i.type === 'AAAA');
-  return [...(v4 ? [v4] : []), ...(v6 ? [v6] : [])];
+/** Each address once, in order. */
+function unique(ips: readonly Ip[]): Ip[] {
+  const seen = new Set<string>();
+  return ips.filter((i) => !seen.has(i.ip) && seen.add(i.ip));
 }
 
-/** hostToIPs: an IP literal as is, else the resolver's first IPv4 and IPv6. */
+/**
+ * hostToIPs: an IP literal as is, else every address the resolver gives (Mesos-DNS 0.8
+ * dropped 0.7's one IPv4 and one IPv6).
+ */
 export function hostToIps(host: string | undefined, ctx: GeneratorContext): Ip[] {
   if (!host) return [];
   const lit = normaliseIp(host.replace(/^\[|\]$/g, ''));
   if (lit) return [lit];
-  return firstOfEach(parseIps(ctx.resolveHost(host) ?? []));
+  return unique(parseIps(ctx.resolveHost(host) ?? []));
 }
 
 const rr = (name: string, ip: Ip): DnsRecord => ({ name, type: ip.type, value: ip.ip });
@@ -261,7 +263,8 @@ export function taskRecords(
 ): DnsRecord[] {
   if (!agent || task.state !== 'TASK_RUNNING') return [];
   const slaveIps = agentIps(agent, ctx);
-  const tIps = firstOfEach(taskIps(task, slaveIps, ctx));
+  // Every IP of the first source that yields any (0.8; 0.7 kept one IPv4 and one IPv6).
+  const tIps = unique(taskIps(task, slaveIps, ctx));
   const base = {
     taskId: hashTaskId(task.id),
     slaveId: slaveIdTail(task.slave_id),

@@ -158,6 +158,16 @@ export class MesosDnsModel {
       for (const id of this.tasks.get(k)?.keys() ?? []) this.refreshTask(taskOwner(k, id));
   }
 
+  /**
+   * A framework as a task event names it (id and name only): known ones keep what a
+   * fuller view said (their host, for `F.D`), only a new name changes them.
+   */
+  noteFramework(frameworkId: string, name: string): void {
+    const known = this.frameworks.get(frameworkId);
+    if (known && known.name === name) return;
+    this.upsertFramework({ ...known, id: frameworkId, name });
+  }
+
   removeFramework(frameworkId: string): void {
     for (const id of [...(this.tasks.get(frameworkId)?.keys() ?? [])])
       this.removeTask(frameworkId, id);
@@ -186,19 +196,29 @@ export class MesosDnsModel {
     return this.store.ownerRecords(taskOwner(frameworkId, taskId));
   }
 
-  /** `/v1/enumerate`: frameworks with their running tasks and each task's records. */
+  /**
+   * `/v1/enumerate`: frameworks with their running tasks (on known agents) and each task's
+   * records. As Mesos-DNS (insertTaskRR), a record is listed once, under the first task
+   * that generated it, and not at all when a framework, agent or master made it first.
+   */
   enumerate(): Enumeration {
+    const seen = new Set<string>();
+    const key = (r: DnsRecord) => `${r.type} ${r.name} ${r.value}`;
+    for (const owner of this.store.ownerKeys())
+      if (!owner.startsWith('task:'))
+        for (const r of this.store.ownerRecords(owner)) seen.add(key(r));
     const frameworks: Enumeration['frameworks'] = [];
     for (const [k, f] of this.frameworks) {
       const tasks: Enumeration['frameworks'][number]['tasks'] = [];
       for (const t of this.tasks.get(k)?.values() ?? []) {
-        const recs = this.store.ownerRecords(taskOwner(k, t.id));
-        if (recs.length === 0) continue;
-        tasks.push({
-          name: t.name,
-          id: t.id,
-          records: recs.map((r) => ({ name: r.name, host: r.value, rtype: r.type })),
-        });
+        if (t.state !== 'TASK_RUNNING' || !this.agents.has(t.slave_id)) continue;
+        const records: EnumeratedRecord[] = [];
+        for (const r of this.store.ownerRecords(taskOwner(k, t.id))) {
+          if (seen.has(key(r))) continue;
+          seen.add(key(r));
+          records.push({ name: r.name, host: r.value, rtype: r.type });
+        }
+        tasks.push({ name: t.name, id: t.id, records });
       }
       frameworks.push({ name: f.name, tasks });
     }

@@ -132,6 +132,31 @@ describe('answer cache', () => {
     expect(orders.size).toBeGreaterThan(1);
   });
 
+  it('shuffles compressed SRV answers, their additionals still pointing at the right targets', () => {
+    const { model, a } = setup();
+    // Targets on two agents: each additional's name must match its own address.
+    model.upsertTask('fw1', task('app.2', 'app', '9.0.1.2', 'S2'));
+    const orders = new Set<string>();
+    for (let i = 0; i < 30; i++) {
+      const r = a('_app._tcp.marathon.mesos', 'SRV');
+      const targets = (r.answers ?? []).map((x) => (x as { data: { target: string } }).data.target);
+      expect(targets).toHaveLength(3);
+      expect(new Set(targets).size).toBe(3);
+      expect(targets.every((t) => /^app-[a-z0-9]{5}-s[12]\.marathon\.slave\.mesos$/.test(t))).toBe(
+        true,
+      );
+      // Each additional's owner is a pointer into a (moved) SRV record's target.
+      const extra = (r.additionals ?? []).map(
+        (x) => `${x.name} ${String((x as { data: unknown }).data)}`,
+      );
+      expect(extra.sort()).toEqual(
+        [...targets].sort().map((t) => `${t} 10.0.1.${t.includes('-s2.') ? 2 : 1}`),
+      );
+      orders.add(targets.join(','));
+    }
+    expect(orders.size).toBeGreaterThan(1);
+  });
+
   it("SRV additionals follow a change of the target's address alone", () => {
     const { model, a } = setup();
     const srv = (r: Reply) =>

@@ -9,10 +9,13 @@
  * a precise change test per name, and a change elsewhere in the cluster (a task event
  * every few milliseconds in a busy one) leaves the entry alone. Entries
  * that carry the SOA also check its serial. Answers with several records are kept in
- * record order with their byte ranges and shuffled per query, as the slow path does.
+ * record order with their byte ranges and shuffled per query, as the slow path does; names in
+ * the answer section point only before it, and pointers into it from the sections after it
+ * (SRV targets' addresses) are re-aimed at the records' new places.
  */
 import type { NameRecords, SrvTarget } from '@dcos/mesos-dns-records';
 import type { Outcome, Proto, RecordSource } from './handler';
+import type { Relocation } from './wire';
 
 /** One name an answer was built from, with its record lists as they were then. */
 export interface Dependency {
@@ -34,8 +37,11 @@ export interface CachedAnswer {
   deps: Dependency[];
   /** The SOA serial the response carries, if it carries the SOA. */
   serial?: number;
-  /** Offsets of the answer records (two or more) and of what follows them. */
-  shuffle?: { starts: number[]; end: number };
+  /**
+   * Offsets of the answer records (two or more) and of what follows them, and the
+   * compression pointers after them that point into an answer record (re-aimed per shuffle).
+   */
+  shuffle?: { starts: number[]; end: number; relocs?: readonly Relocation[] };
 }
 
 export class AnswerCache {
@@ -105,10 +111,15 @@ export function materialize(e: CachedAnswer, req: Buffer): Buffer {
       order[i] = order[j];
       order[j] = t;
     }
+    const relocs = s.relocs ?? [];
+    const moved = new Array<number>(n);
     let at = src.copy(out, 0, 0, s.starts[0]);
-    for (const i of order)
+    for (const i of order) {
+      moved[i] = at;
       at += src.copy(out, at, s.starts[i], i + 1 < n ? s.starts[i + 1] : s.end);
+    }
     src.copy(out, at, s.end);
+    for (const r of relocs) out.writeUInt16BE(0xc000 | (moved[r.rec] + r.off), r.at);
   }
   out[0] = req[0];
   out[1] = req[1];

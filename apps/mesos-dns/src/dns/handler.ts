@@ -5,14 +5,12 @@
  * except the forwarder's.
  */
 import * as packet from 'dns-packet';
-import type { Answer, DecodedPacket, OptAnswer, Packet, Question } from 'dns-packet';
+import type { Answer, DecodedPacket, OptAnswer, Question } from 'dns-packet';
 import type { NameRecords } from '@dcos/mesos-dns-records';
 import type { MesosDnsSettings, Upstream } from '../settings';
 import { AnswerCache, dependencyOf, materialize, type Dependency } from './answer-cache';
 import { exchangeTcp, exchangeUdp } from './forwarder';
-
-/** dns-packet's per-record encoder (exported by the library, not by its typings). */
-const rr = (packet as unknown as { answer: { encodingLength(a: Answer): number } }).answer;
+import { encodeResponse, questionEnd, type EncodedResponse } from './wire';
 
 export type Proto = 'udp' | 'tcp';
 
@@ -39,6 +37,13 @@ export interface RecordSource {
 
 export type Outcome =
   'answer' | 'nodata' | 'nxdomain' | 'forward' | 'refused' | 'servfail' | 'formerr' | 'notimp';
+
+/** A decoded request with its raw bytes and where its question ends (the reply copies it). */
+interface Request {
+  q: DecodedPacket;
+  req: Buffer;
+  qEnd: number;
+}
 
 export interface HandlerResult {
   response?: Buffer;
@@ -98,13 +103,15 @@ export class DnsHandler {
     if (questions.length !== 1)
       return { outcome: 'formerr', response: headerOnly(req, RCODE.FORMERR) };
     const question = questions[0];
+    const qEnd = questionEnd(req);
+    if (qEnd < 0) return { outcome: 'formerr', response: headerOnly(req, RCODE.FORMERR) };
     const name = cleanName(question.name);
-    if (this.inZone(name)) return this.answer(q, question, name, proto, key);
+    if (this.inZone(name)) return this.answer({ q, req, qEnd }, question, name, proto, key);
     return this.forward(req, q, name, proto);
   }
 
   private answer(
-    q: DecodedPacket,
+    q: Request,
     question: Question,
     name: string,
     proto: Proto,
@@ -125,7 +132,7 @@ export class DnsHandler {
     const qname = question.name;
     const type = question.type as string;
     const cls = question.class === 'ANY' ? 'IN' : (question.class ?? 'IN');
-    if (cls !== 'IN') return this.reply(q, question, RCODE.REFUSED, [], [], [], proto, 'refused');
+    if (cls !== 'IN') return this.reply(q, RCODE.REFUSED, [], [], [], proto, 'refused');
 
     const a = () => {
       for (const ip of entry?.a ?? [])
@@ -186,23 +193,16 @@ export class DnsHandler {
     }
 
     const done = (rcode: number, outcome: Outcome): HandlerResult =>
-      this.replyAndCache(
-        key,
-        deps,
-        q,
-        question,
-        rcode,
-        answers,
-        authorities,
-        additionals,
-        proto,
-        outcome,
-      );
+      this.replyAndCache(key, deps, q, rcode, answers, authorities, additionals, proto, outcome);
     if (answers.length > 0) return done(RCODE.NOERROR, 'answer');
     // Empty answer (handleEmpty): SOA/NS/SRV queries are NOERROR without more.
     if (type === 'SOA' || type === 'NS' || type === 'SRV') return done(RCODE.NOERROR, 'nodata');
+    // The apex is NODATA, not NXDOMAIN as in Mesos-DNS: an NXDOMAIN there would deny the
+    // whole zone to resolvers that follow RFC 8020.
     const exists = (entry !== undefined && entry.size > 0) || name === `${this.s.domain}.`;
-    if (!authorities.some((r) => r.type === 'SOA')) authorities.push(this.soa(`${this.s.domain}.`));
+    // handleEmpty: the SOA owned by the name as asked (an empty ANY so carries it twice,
+    // once from handleSOA and once here, as Mesos-DNS does).
+    authorities.push(this.soa(qname));
     return exists ? done(RCODE.NOERROR, 'nodata') : done(RCODE.NXDOMAIN, 'nxdomain');
   }
 
@@ -214,8 +214,7 @@ export class DnsHandler {
   private replyAndCache(
     key: string,
     deps: Dependency[],
-    q: DecodedPacket,
-    question: Question,
+    q: Request,
     rcode: number,
     answers: Answer[],
     authorities: Answer[],
@@ -225,23 +224,23 @@ export class DnsHandler {
   ): HandlerResult {
     const serial = authorities.some((r) => r.type === 'SOA') ? this.records.serial : undefined;
     const all = [...answers];
-    const res = this.reply(q, question, rcode, answers, authorities, additionals, proto, outcome);
-    const buf = res.response as Buffer;
+    const enc = this.encode(q, rcode, answers, authorities, additionals, proto);
+    const buf = enc.buf;
     if (answers.length < 2) {
       this.cache.set(key, { response: buf, outcome, deps, serial });
-      return res;
+      return { response: buf, outcome };
     }
     if (buf.readUInt16BE(6) !== all.length || buf.readUInt16BE(2) & packet.TRUNCATED_RESPONSE) {
       shuffle(all);
-      return this.reply(q, question, rcode, all, authorities, additionals, proto, outcome);
+      return this.reply(q, rcode, all, authorities, additionals, proto, outcome);
     }
-    const starts: number[] = [];
-    let at = packet.encodingLength({ type: 'response', questions: [question] });
-    for (const a of all) {
-      starts.push(at);
-      at += rr.encodingLength(a);
-    }
-    const entry = { response: buf, outcome, deps, serial, shuffle: { starts, end: at } };
+    const entry = {
+      response: buf,
+      outcome,
+      deps,
+      serial,
+      shuffle: { starts: enc.starts, end: enc.end, relocs: enc.relocs },
+    };
     this.cache.set(key, entry);
     return { response: materialize(entry, buf), outcome };
   }
@@ -265,8 +264,7 @@ export class DnsHandler {
   }
 
   private reply(
-    q: DecodedPacket,
-    question: Question,
+    q: Request,
     rcode: number,
     answers: Answer[],
     authorities: Answer[],
@@ -274,7 +272,26 @@ export class DnsHandler {
     proto: Proto,
     outcome: Outcome,
   ): HandlerResult {
-    const reqOpt = (q.additionals ?? []).find((r): r is OptAnswer => r.type === 'OPT');
+    return {
+      response: this.encode(q, rcode, answers, authorities, additionals, proto).buf,
+      outcome,
+    };
+  }
+
+  /**
+   * The encoded, compressed response, truncated as Mesos-DNS's truncate() does when it is
+   * over the UDP limit (512, or the EDNS0 size): extras go first, then answers from the
+   * back until the message is shorter than the limit; TC when SetTruncateBit.
+   */
+  private encode(
+    q: Request,
+    rcode: number,
+    answers: Answer[],
+    authorities: Answer[],
+    additionals: Answer[],
+    proto: Proto,
+  ): EncodedResponse {
+    const reqOpt = (q.q.additionals ?? []).find((r): r is OptAnswer => r.type === 'OPT');
     const max =
       proto === 'tcp'
         ? 65535
@@ -298,40 +315,40 @@ export class DnsHandler {
     let flags =
       packet.AUTHORITATIVE_ANSWER |
       (this.s.recurseOn ? packet.RECURSION_AVAILABLE : 0) |
-      ((q.flags ?? 0) & packet.RECURSION_DESIRED) |
+      ((q.q.flags ?? 0) & (packet.RECURSION_DESIRED | packet.CHECKING_DISABLED)) |
       rcode;
-    const res: Packet = {
-      id: q.id,
-      type: 'response',
+    const parts = {
+      id: q.q.id ?? 0,
       flags,
-      questions: [question],
+      request: q.req,
+      questionEnd: q.qEnd,
       answers,
       authorities,
       additionals: [...additionals, ...opt],
     };
-    let buf = packet.encode(res);
-    if (buf.length > max) {
-      // truncate(): drop the extras first, then as many answers as it takes.
-      if (this.s.setTruncateBit) flags |= packet.TRUNCATED_RESPONSE;
-      res.flags = flags;
-      res.additionals = opt;
-      buf = packet.encode(res);
-      if (buf.length > max) {
-        const all = answers;
-        let lo = 0;
-        let hi = all.length;
-        while (lo < hi) {
-          const mid = Math.ceil((lo + hi) / 2);
-          res.answers = all.slice(0, mid);
-          if (packet.encodingLength(res) <= max) lo = mid;
-          else hi = mid - 1;
-        }
-        res.answers = all.slice(0, lo);
-        if (packet.encodingLength(res) > max) res.authorities = [];
-        buf = packet.encode(res);
-      }
+    let enc = encodeResponse(parts);
+    if (enc.buf.length <= max) return enc;
+    if (this.s.setTruncateBit) flags |= packet.TRUNCATED_RESPONSE;
+    parts.flags = flags;
+    parts.additionals = opt;
+    enc = encodeResponse(parts);
+    if (enc.buf.length < max) return enc;
+    // The fewest answers to drop from the back for the message to be shorter than max.
+    let lo = 0;
+    let hi = answers.length;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      parts.answers = answers.slice(0, mid);
+      if (encodeResponse(parts).buf.length < max) lo = mid;
+      else hi = mid - 1;
     }
-    return { response: buf, outcome };
+    parts.answers = answers.slice(0, lo);
+    enc = encodeResponse(parts);
+    if (enc.buf.length > max) {
+      parts.authorities = [];
+      enc = encodeResponse(parts);
+    }
+    return enc;
   }
 
   upstreamsFor(name: string): Upstream[] {
@@ -343,8 +360,10 @@ export class DnsHandler {
       )
         best = zone;
     }
+    // Mesos-DNS builds no forwarder at all, zone ones included, when ExternalOn is off.
+    if (!this.s.externalOn) return [];
     if (best) return this.s.zoneResolvers[best];
-    return this.s.externalOn ? this.s.resolvers : [];
+    return this.s.resolvers;
   }
 
   private async forward(
@@ -393,7 +412,8 @@ function udpLimit(q: DecodedPacket): number {
  */
 export function headerOnly(req: Buffer, rcode: number, q?: DecodedPacket): Buffer {
   const reqFlags = req.readUInt16BE(2);
-  const flags = QR | (reqFlags & 0x7800) | (reqFlags & packet.RECURSION_DESIRED) | rcode;
+  // SetRcode/SetReply: the request's opcode, RD and CD, nothing else.
+  const flags = QR | (reqFlags & 0x7800) | (reqFlags & (packet.RECURSION_DESIRED | 0x10)) | rcode;
   if (q && q.questions && q.questions.length === 1) {
     try {
       return packet.encode({ id: q.id, type: 'response', flags, questions: q.questions });

@@ -189,15 +189,15 @@ describe('DnsServer + DnsHandler (in-process, ephemeral port)', () => {
     expect(data(r.answers)).toEqual(['fd00::2']);
   });
 
-  it('NXDOMAIN with the SOA in authority for unknown names', async () => {
-    const r = await udp(port, q('nope.marathon.mesos', 'A'));
+  it('NXDOMAIN with the SOA in authority, owned by the name as asked (formatSOA(qname))', async () => {
+    const r = await udp(port, q('Nope.Marathon.mesos', 'A'));
     expect(r.rcode).toBe('NXDOMAIN');
     expect(r.flag_aa).toBe(true);
     expect(r.answers).toEqual([]);
     expect(r.authorities).toEqual([
       expect.objectContaining({
         type: 'SOA',
-        name: 'mesos',
+        name: 'Nope.Marathon.mesos',
         ttl: 60,
         data: {
           mname: 'ns1.mesos',
@@ -216,9 +216,37 @@ describe('DnsServer + DnsHandler (in-process, ephemeral port)', () => {
     const r = await udp(port, q('nginx.marathon.mesos', 'AAAA'));
     expect(r.rcode).toBe('NOERROR');
     expect(r.answers).toEqual([]);
-    expect(r.authorities?.map((a) => a.type)).toEqual(['SOA']);
+    expect(r.authorities).toEqual([
+      expect.objectContaining({
+        type: 'SOA',
+        name: 'nginx.marathon.mesos',
+        ttl: 60,
+        data: expect.objectContaining({ mname: 'ns1.mesos', serial: 1700000000, minimum: 60 }),
+      }),
+    ]);
     const txt = await udp(port, q('nginx.marathon.mesos', 'TXT'));
     expect(txt.rcode).toBe('NOERROR');
+    expect(txt.authorities?.map((a) => `${a.type} ${a.name}`)).toEqual([
+      'SOA nginx.marathon.mesos',
+    ]);
+  });
+
+  it('an empty ANY carries SOA and NS from handleSOA/handleNS and the SOA of handleEmpty', async () => {
+    const r = await udp(port, q('nope.mesos', 'ANY'));
+    expect(r.rcode).toBe('NXDOMAIN');
+    expect(r.authorities?.map((a) => `${a.type} ${a.name}`)).toEqual([
+      'SOA nope.mesos',
+      'NS nope.mesos',
+      'SOA nope.mesos',
+    ]);
+  });
+
+  it('SRV, SOA and NS with nothing to say are NOERROR without authority (handleEmpty)', async () => {
+    for (const type of ['SRV']) {
+      const r = await udp(port, q('nope.mesos', type));
+      expect(r.rcode).toBe('NOERROR');
+      expect(r.authorities).toEqual([]);
+    }
   });
 
   it('SOA and NS queries are answered in the authority section', async () => {
@@ -237,6 +265,30 @@ describe('DnsServer + DnsHandler (in-process, ephemeral port)', () => {
     const r = await udp(port, q('slave.mesos', 'ANY'));
     expect(data(r.answers).sort()).toEqual(['10.0.1.1', 'fd00::2']);
     expect(r.authorities?.map((a) => a.type).sort()).toEqual(['NS', 'SOA']);
+  });
+
+  it('compresses names: an SRV answer with its additional is 170 bytes, not 257', async () => {
+    const req = packet.encode({
+      id: 3,
+      type: 'query',
+      questions: [{ name: '_nginx._tcp.marathon.mesos', type: 'SRV' }],
+    });
+    for (let i = 0; i < 3; i++) {
+      // The first reply is encoded, the others come from the answer cache, shuffled.
+      const raw = (await rawUdp(port, req))!;
+      expect(raw.length).toBe(12 + 32 + 2 * 55 + 16);
+      const r = packet.decode(raw);
+      expect(r.answers?.map((a) => (a.type === 'SRV' ? a.data.port : 0)).sort()).toEqual([
+        31000, 31001,
+      ]);
+      expect(r.additionals).toEqual([
+        expect.objectContaining({
+          type: 'A',
+          name: 'nginx-5smd7-s1.marathon.slave.mesos',
+          data: '10.0.1.1',
+        }),
+      ]);
+    }
   });
 
   it('answers over TCP', async () => {
@@ -297,11 +349,19 @@ describe('truncation and shuffling', () => {
   });
   afterAll(() => ctx.server.stop());
 
-  it('sets TC and trims answers over 512 bytes on UDP', async () => {
-    const r = await udp(ctx.server.port, q('slave.mesos', 'A'));
+  it('sets TC and trims answers over 512 bytes on UDP, compressed: as many as Mesos-DNS', async () => {
+    const raw = await rawUdp(
+      ctx.server.port,
+      packet.encode({ id: 1, type: 'query', questions: [{ name: 'slave.mesos', type: 'A' }] }),
+    );
+    const r = packet.decode(raw!);
     expect(r.flag_tc).toBe(true);
-    expect(r.answers!.length).toBeGreaterThan(0);
-    expect(r.answers!.length).toBeLessThan(60);
+    // 12 (header) + 17 (question) + 16 per A record whose owner points to the question:
+    // 30 records stay under 512 bytes. Written in full (27 bytes each) only 17 would.
+    expect(r.answers).toHaveLength(30);
+    expect(raw!.length).toBe(12 + 17 + 30 * 16);
+    expect(new Set(data(r.answers)).size).toBe(30);
+    expect(r.answers!.every((a) => a.name === 'slave.mesos' && a.type === 'A')).toBe(true);
   });
 
   it('honours the EDNS0 size', async () => {
@@ -395,12 +455,13 @@ describe('forwarding', () => {
     }
   });
 
-  it('uses zone resolvers even with externalOn=false, and SERVFAIL when upstreams fail', async () => {
+  it('uses zone resolvers with externalOn=true, and SERVFAIL when upstreams fail', async () => {
     const up = await upstream();
     const dead = await upstream();
     await dead.close();
     const ctx = await startServer(
       settings({
+        MESOS_DNS_EXTERNAL_ON: 'true',
         MESOS_DNS_ZONE_RESOLVERS: `corp.example=127.0.0.1:${up.port};dead.example=127.0.0.1:${dead.port}`,
       }),
     );
@@ -408,8 +469,33 @@ describe('forwarding', () => {
       expect(data((await udp(ctx.server.port, q('db.corp.example', 'A'))).answers)).toEqual([
         '1.2.3.4',
       ]);
-      expect((await udp(ctx.server.port, q('example.org', 'A'))).rcode).toBe('REFUSED');
       expect((await udp(ctx.server.port, q('x.dead.example', 'A'))).rcode).toBe('SERVFAIL');
+    } finally {
+      await ctx.server.stop();
+      await up.close();
+    }
+  });
+
+  it('REFUSED (not SERVFAIL) outside the domain with externalOn=false, zone resolvers too', async () => {
+    const up = await upstream();
+    const ctx = await startServer(
+      settings({
+        MESOS_DNS_EXTERNAL_ON: 'false',
+        MESOS_DNS_RECURSE_ON: 'false',
+        MESOS_DNS_ZONE_RESOLVERS: `corp.example=127.0.0.1:${up.port}`,
+      }),
+    );
+    try {
+      for (const name of ['example.org', 'db.corp.example']) {
+        for (const ask of [udp, tcp]) {
+          const r = await ask(ctx.server.port, q(name, 'A'));
+          expect(r.rcode).toBe('REFUSED');
+          expect(r.flag_qr).toBe(true);
+          expect(r.flag_aa).toBe(false);
+          expect(r.flag_ra).toBe(false);
+          expect(r.questions).toEqual([expect.objectContaining({ name, type: 'A' })]);
+        }
+      }
     } finally {
       await ctx.server.stop();
       await up.close();
