@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
@@ -16,6 +17,7 @@ import type { AdminRouterConfig } from './app.module';
 import type { Discovery } from './discovery';
 import type { ClusterHealth, ComponentHealth } from './health';
 import { forbiddenHtml, statusPage, unauthorizedHtml } from './pages';
+import { netNodes } from './net-nodes';
 import type { Proxy, ProxyTarget } from './proxy';
 import {
   RIDS,
@@ -213,6 +215,9 @@ export class AdminRouter {
       case 'system-health':
         if (!(await this.authorize(req, res, d.access, ctx))) return;
         return this.systemHealth(res, d.path);
+      case 'net-nodes':
+        if (!(await this.authorize(req, res, d.access, ctx))) return;
+        return this.netNodes(req, res, d.force);
       case 'proxy': {
         if (!(await this.authorize(req, res, d.access, ctx))) return;
         const url = this.upstreamUrl(d.upstream);
@@ -485,6 +490,41 @@ export class AdminRouter {
     this.d.proxy.web(req, res, target);
   }
 
+  /** dcos-net's node list (`dcos node list`'s public IPs), from the leading master's state. */
+  private async netNodes(req: IncomingMessage, res: ServerResponse, force: boolean): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return json(
+        res,
+        405,
+        errorBody(
+          'Method Not Allowed',
+          `${req.method} is not allowed on /net/v1/nodes`,
+          'ERR_METHOD',
+        ),
+        { allow: 'GET, HEAD' },
+      );
+    let state: unknown;
+    try {
+      state = await this.d.discovery.masterState(force);
+    } catch (e) {
+      return json(
+        res,
+        503,
+        errorBody(
+          'Service Unavailable',
+          `the leading master's state is unavailable: ${(e as Error).message}`,
+          'ERR_SERVICE_UNAVAILABLE',
+        ),
+      );
+    }
+    const nodes = await netNodes(state, {
+      masterPublicIps: [this.c.PUBLIC_IPV4],
+      resolve: resolveHost,
+      now: new Date(),
+    });
+    return json(res, 200, nodes);
+  }
+
   private async systemHealth(res: ServerResponse, path: string): Promise<void> {
     const units = await this.d.health.components();
     const healthy = units.every((u) => u.health === 0);
@@ -527,6 +567,21 @@ export class AdminRouter {
       return json(res, 200, summary(u));
     }
     return json(res, 404, errorBody('Not Found', `no health endpoint ${path}`, 'ERR_NOT_FOUND'));
+  }
+}
+
+/** A node's address from its name (2 s at most; undefined when it does not resolve). */
+async function resolveHost(host: string): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      lookup(host).then((a) => a.address),
+      new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), 2_000))),
+    ]);
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -126,6 +126,17 @@ describe('route', () => {
     expect(route('/')).toEqual({ kind: 'status-page', access: { kind: 'open' } });
   });
 
+  it("serves dcos-net's /net/v1/nodes behind dcos:adminrouter:ops:networking", () => {
+    expect(route('/net/v1/nodes')).toEqual({
+      kind: 'net-nodes',
+      force: false,
+      access: { kind: 'authz', rid: 'dcos:adminrouter:ops:networking' },
+    });
+    expect(route('/net/v1/nodes?force')).toMatchObject({ kind: 'net-nodes', force: true });
+    expect(route('/net/v1/nodes?force=true')).toMatchObject({ kind: 'net-nodes', force: true });
+    expect(route('/net/v1/other')).toEqual({ kind: 'not-found' });
+  });
+
   it('refuses dot segments and unknown paths', () => {
     expect(route('/mesos/../acs/api/v1/users')).toEqual({ kind: 'not-found' });
     expect(route('/nope')).toEqual({ kind: 'not-found' });

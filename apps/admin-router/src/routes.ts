@@ -29,6 +29,8 @@ export type RouteDecision =
   | { kind: 'metadata'; access: Access }
   | { kind: 'buildinfo'; access: Access }
   | { kind: 'system-health'; path: string; access: Access }
+  /** dcos-net's `/net/v1/nodes`, built from the master state (`force`: reload it first). */
+  | { kind: 'net-nodes'; force: boolean; access: Access }
   | { kind: 'status-page'; access: Access }
   | { kind: 'not-found' };
 
@@ -39,6 +41,7 @@ export const RIDS = {
   mesosDns: 'dcos:adminrouter:ops:mesos-dns',
   systemHealth: 'dcos:adminrouter:ops:system-health',
   metadata: 'dcos:adminrouter:ops:metadata',
+  networking: 'dcos:adminrouter:ops:networking',
   storage: 'dcos:adminrouter:storage',
   service: (name: string) => `dcos:adminrouter:service:${name}`,
 } as const;
@@ -171,6 +174,12 @@ export function route(url: string): RouteDecision {
   if (path === '/dcos-metadata/dcos-version.json') return { kind: 'version', access: OPEN };
   if (path === '/metadata') return { kind: 'metadata', access: authz(RIDS.metadata) };
   if (path === '/pkgpanda/active.buildinfo.full.json') return { kind: 'buildinfo', access: AUTHN };
+  if (path === '/net/v1/nodes')
+    return {
+      kind: 'net-nodes',
+      force: new URLSearchParams(query.slice(1)).has('force'),
+      access: authz(RIDS.networking),
+    };
   if (path === '/system/health/v1' || path.startsWith('/system/health/v1/'))
     return {
       kind: 'system-health',

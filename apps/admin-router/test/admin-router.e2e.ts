@@ -260,12 +260,43 @@ describe('Admin Router (built service, real IAM, master, NATS, Postgres)', () =>
       expect(r.headers.get('www-authenticate')).toBe('acsjwt');
       expect(r.body).toMatchObject({ code: 'ERR_MISSING_AUTH_TOKEN' });
     }
-    const html = await fetch(`${base}/mesos/version`, {
-      headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' },
+    // Browsers get DC/OS' 401 page: it sends them to the login page, JSON clients keep JSON.
+    for (const accept of ['text/html', 'text/html,application/xhtml+xml,*/*;q=0.8']) {
+      const html = await fetch(`${base}/mesos/version`, { headers: { accept } });
+      expect(html.status).toBe(401);
+      expect(html.headers.get('www-authenticate')).toBe('acsjwt');
+      expect(html.headers.get('content-type')).toMatch(/text\/html/);
+      const text = await html.text();
+      expect(text).toContain('401 Unauthorized');
+      expect(text).toMatch(/window\.location[\s\S]*'\/#\/login\?redirect='/);
+    }
+    const jsonClient = await fetch(`${base}/mesos/version`, {
+      headers: { accept: 'application/json, text/html' },
     });
-    expect(html.status).toBe(401);
-    expect(html.headers.get('content-type')).toMatch(/text\/html/);
-    expect(await html.text()).toContain('401 Unauthorized');
+    expect(jsonClient.status).toBe(401);
+    expect(jsonClient.headers.get('www-authenticate')).toBe('acsjwt');
+    expect(await jsonClient.json()).toMatchObject({ code: 'ERR_MISSING_AUTH_TOKEN' });
+  });
+
+  it('logs a browser in on the page the 401 page sends it to, and lets it through with the cookie', async () => {
+    const page = await fetch(`${base}/`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const text = await page.text();
+    expect(text).toContain('<form id="login"');
+    expect(text).toContain("fetch('/acs/api/v1/auth/login'");
+    // What the form does: IAM's login through the router sets the cookie the browser then sends.
+    const loggedIn = await fetch(`${base}/acs/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ uid: BOSS, password: BOSS_PASSWORD }),
+    });
+    expect(loggedIn.status).toBe(200);
+    const cookie = (loggedIn.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    expect(cookie).toMatch(/^dcos-acs-auth-cookie=ey/);
+    const back = await fetch(`${base}/mesos/version`, {
+      headers: { accept: 'text/html', cookie },
+    });
+    expect(back.status).toBe(200);
   });
 
   it('refuses forged tokens', async () => {
