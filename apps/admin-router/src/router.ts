@@ -201,6 +201,8 @@ export class AdminRouter {
           'bootstrap-id': `dcos-ts-${DCOS_TS_VERSION}`,
           'dcos-ts-version': DCOS_TS_VERSION,
         });
+      case 'ui-config':
+        return json(res, 200, uiConfig(this.c.CLUSTER_ID));
       case 'metadata':
         if (!(await this.authorize(req, res, d.access, ctx))) return;
         return json(res, 200, { PUBLIC_IPV4: this.c.PUBLIC_IPV4, CLUSTER_ID: this.c.CLUSTER_ID });
@@ -583,6 +585,31 @@ async function resolveHost(host: string): Promise<string | undefined> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * DC/OS' ui-config.json (its `/etc/ui-config.json` as IAM serves it, plus the cluster id): which
+ * UI plugins are on. No banner, branding, external links, OAuth (log-in is IAM's own form),
+ * telemetry or UI updates here; task logs are the sandbox files (logrotate, not journald).
+ */
+export function uiConfig(clusterId: string): Record<string, unknown> {
+  const off = { enabled: false };
+  return {
+    uiConfiguration: {
+      plugins: {
+        banner: off,
+        branding: off,
+        'external-links': off,
+        authentication: off,
+        oauth: off,
+        intercom: off,
+        tracking: off,
+        'ui-update': off,
+        mesos: { 'logging-strategy': 'logrotate' },
+      },
+    },
+    clusterConfiguration: { id: clusterId },
+  };
 }
 
 /** pkgpanda's active.buildinfo.full.json: one entry per package; the CLI only needs it to answer. */

@@ -106,6 +106,11 @@ describe('route', () => {
       kind: 'version',
       access: { kind: 'open' },
     });
+    expect(route('/dcos-metadata/ui-config.json')).toEqual({
+      kind: 'ui-config',
+      access: { kind: 'open' },
+    });
+    expect(route('/dcos-metadata/other.json')).toEqual({ kind: 'not-found' });
     expect(route('/pkgpanda/active.buildinfo.full.json')).toEqual({
       kind: 'buildinfo',
       access: { kind: 'authn' },

@@ -26,6 +26,8 @@ export type RouteDecision =
   /** `/service/<segments...>`: resolved segment by segment (nested groups). */
   | { kind: 'service'; segments: string[]; access: Access }
   | { kind: 'version'; access: Access }
+  /** The DC/OS UI's configuration (`/dcos-metadata/ui-config.json`, IAM's uiconfig in DC/OS). */
+  | { kind: 'ui-config'; access: Access }
   | { kind: 'metadata'; access: Access }
   | { kind: 'buildinfo'; access: Access }
   | { kind: 'system-health'; path: string; access: Access }
@@ -172,6 +174,7 @@ export function route(url: string): RouteDecision {
   }
 
   if (path === '/dcos-metadata/dcos-version.json') return { kind: 'version', access: OPEN };
+  if (path === '/dcos-metadata/ui-config.json') return { kind: 'ui-config', access: OPEN };
   if (path === '/metadata') return { kind: 'metadata', access: authz(RIDS.metadata) };
   if (path === '/pkgpanda/active.buildinfo.full.json') return { kind: 'buildinfo', access: AUTHN };
   if (path === '/net/v1/nodes')

@@ -239,6 +239,15 @@ describe('Admin Router (built service, real IAM, master, NATS, Postgres)', () =>
     const v = await get('/dcos-metadata/dcos-version.json');
     expect(v.status).toBe(200);
     expect(v.body).toMatchObject({ version: expect.any(String), 'dcos-variant': 'open' });
+    // `dcos cluster setup` first checks `HEAD /` for a 200 (its canonical cluster URL).
+    expect((await fetch(`${base}/`, { method: 'HEAD' })).status).toBe(200);
+    // The DC/OS UI's first request, open like DC/OS' (IAM's uiconfig there).
+    const ui = await get('/dcos-metadata/ui-config.json');
+    expect(ui.status).toBe(200);
+    expect(ui.body).toMatchObject({
+      uiConfiguration: { plugins: { mesos: { 'logging-strategy': 'logrotate' } } },
+      clusterConfiguration: { id: 'e2e-cluster' },
+    });
     const jwks = await get('/acs/api/v1/auth/jwks');
     expect((jwks.body as { keys: unknown[] }).keys.length).toBeGreaterThan(0);
   });
