@@ -210,8 +210,10 @@ export class AdminRouter {
         return json(res, 200, buildInfo());
       case 'status-page': {
         const comps = await this.d.health.components();
+        // The page holds the login form: never inside another site's frame (DC/OS' UI root
+        // sends X-Frame-Options DENY by default).
         if (wantsHtml(req.headers.accept) || !req.headers.accept?.includes('json'))
-          return html(res, 200, statusPage(comps, DCOS_TS_VERSION));
+          return html(res, 200, statusPage(comps, DCOS_TS_VERSION), { 'x-frame-options': 'DENY' });
         return json(res, 200, { version: DCOS_TS_VERSION, components: comps });
       }
       case 'system-health':
@@ -233,7 +235,8 @@ export class AdminRouter {
               'ERR_SERVICE_UNAVAILABLE',
             ),
           );
-        if (d.stripAuthCookie && typeof req.headers.cookie === 'string') {
+        if (d.stripCredentials) delete req.headers.authorization;
+        if ((d.stripAuthCookie || d.stripCredentials) && typeof req.headers.cookie === 'string') {
           const rest = withoutAuthCookie(req.headers.cookie);
           if (rest) req.headers.cookie = rest;
           else delete req.headers.cookie;

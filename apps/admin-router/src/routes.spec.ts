@@ -40,7 +40,9 @@ describe('route', () => {
       upstream: 'mesos-dns',
       path: '/v1/version',
       access: { rid: 'dcos:adminrouter:ops:mesos-dns' },
+      stripCredentials: true,
     });
+    expect(route('/mesos/version')).not.toHaveProperty('stripCredentials');
     expect(route('/storage/v1/volumes')).toMatchObject({
       upstream: 'dss',
       path: '/v1/volumes',

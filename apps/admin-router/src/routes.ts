@@ -20,6 +20,8 @@ export type RouteDecision =
       prefix: string;
       access: Access;
       stripAuthCookie?: boolean;
+      /** The upstream needs no credentials: drop `Authorization` and the auth cookie. */
+      stripCredentials?: boolean;
     }
   /** `/agent/<id>/...`: the agent is looked up at request time. */
   | { kind: 'agent'; agentId: string; path: string; prefix: string; access: Access }
@@ -118,6 +120,8 @@ export function route(url: string): RouteDecision {
       path: below(path, '/mesos_dns') + query,
       prefix: '/mesos_dns',
       access: authz(RIDS.mesosDns),
+      // As DC/OS (`proxy_set_header Authorization ""`): Mesos-DNS never sees the user's token.
+      stripCredentials: true,
     };
   if (path.startsWith('/storage/'))
     return {

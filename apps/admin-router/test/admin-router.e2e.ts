@@ -149,6 +149,11 @@ describe('Admin Router (built service, real IAM, master, NATS, Postgres)', () =>
       res.end(JSON.stringify({ marathon: true, url: req.url }));
     });
     const mesosDns = await listen((req, res) => {
+      if (req.url === '/v1/headers') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(req.headers));
+        return;
+      }
       const name = decodeURIComponent((req.url ?? '').replace(/^\/v1\/services\//, ''));
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(srv[name] ?? [{ service: '', host: '', ip: '', port: '' }]));
@@ -291,6 +296,7 @@ describe('Admin Router (built service, real IAM, master, NATS, Postgres)', () =>
     const page = await fetch(`${base}/`, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     const text = await page.text();
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
     expect(text).toContain('<form id="login"');
     expect(text).toContain("fetch('/acs/api/v1/auth/login'");
     // What the form does: IAM's login through the router sets the cookie the browser then sends.
@@ -473,6 +479,23 @@ describe('Admin Router (built service, real IAM, master, NATS, Postgres)', () =>
     const down = await get('/service/down/', { token: bossToken });
     expect(down.status).toBe(503);
     expect(down.body).toMatchObject({ description: expect.stringContaining('no running task') });
+  });
+
+  it("never passes the user's credentials on to Mesos-DNS", async () => {
+    for (const headers of [
+      { authorization: `token=${bossToken}` },
+      { cookie: `dcos-acs-auth-cookie=${bossToken}; other=1` },
+    ]) {
+      const r = await get('/mesos_dns/v1/headers', { headers });
+      expect(r.status).toBe(200);
+      const seen = r.body as Record<string, string>;
+      expect(seen['authorization']).toBeUndefined();
+      expect(seen['cookie'] ?? '').not.toContain('dcos-acs-auth-cookie');
+    }
+    const cookieOnly = await get('/mesos_dns/v1/headers', {
+      headers: { cookie: `dcos-acs-auth-cookie=${bossToken}; other=1` },
+    });
+    expect((cookieOnly.body as Record<string, string>)['cookie']).toBe('other=1');
   });
 
   it('rewrites upstream Location headers under the route prefix', async () => {
