@@ -482,10 +482,11 @@ describe('Admin Router (built service, real IAM, master, NATS, Postgres)', () =>
   });
 
   it("never passes the user's credentials on to Mesos-DNS", async () => {
-    for (const headers of [
+    const variants: Record<string, string>[] = [
       { authorization: `token=${bossToken}` },
       { cookie: `dcos-acs-auth-cookie=${bossToken}; other=1` },
-    ]) {
+    ];
+    for (const headers of variants) {
       const r = await get('/mesos_dns/v1/headers', { headers });
       expect(r.status).toBe(200);
       const seen = r.body as Record<string, string>;
