@@ -29,8 +29,8 @@ describe('unauthorizedHtml (DC/OS 401 page)', () => {
 });
 
 describe('statusPage login form (/#/login)', () => {
-  /** Run the page's login script with `hash`, submit, and return where the browser went. */
-  async function login(hash: string, ok = true) {
+  /** Run the page's login script at `/` + `hash`; `login` also submits the form. */
+  function run(hash: string, ok = true) {
     const html = statusPage([], '0.0.0');
     const script = scripts(html).find((s) => s.includes('/acs/api/v1/auth/login')) as string;
     let submit: ((e: { preventDefault(): void }) => void) | undefined;
@@ -43,8 +43,15 @@ describe('statusPage login form (/#/login)', () => {
     const error = { textContent: '' };
     const posts: { url: string; init: Record<string, unknown> }[] = [];
     const went: string[] = [];
+    const location = { hash, assign: (u: string) => went.push(u) };
+    let onHashChange: (() => void) | undefined;
     const context = {
-      window: { location: { hash, assign: (u: string) => went.push(u) } },
+      window: {
+        location,
+        addEventListener: (type: string, f: () => void) => {
+          if (type === 'hashchange') onHashChange = f;
+        },
+      },
       document: { getElementById: (id: string) => (id === 'login' ? form : error) },
       URLSearchParams,
       JSON,
@@ -59,17 +66,37 @@ describe('statusPage login form (/#/login)', () => {
       },
     };
     runInNewContext(script, context);
-    if (submit) {
-      submit({ preventDefault: () => undefined });
+    const submitNow = async () => {
+      submit?.({ preventDefault: () => undefined });
       await new Promise((r) => setImmediate(r));
-    }
-    return { form, posts, went, error: error.textContent };
+    };
+    const navigate = (h: string) => {
+      location.hash = h;
+      onHashChange?.();
+    };
+    return { form, posts, went, error, submitNow, navigate };
   }
 
-  it('stays hidden on the plain status page', async () => {
-    const r = await login('');
+  async function login(hash: string, ok = true) {
+    const page = run(hash, ok);
+    await page.submitNow();
+    return { ...page, error: page.error.textContent };
+  }
+
+  it('stays hidden on the plain status page', () => {
+    const r = run('');
     expect(r.form.hidden).toBe(true);
     expect(r.posts).toEqual([]);
+  });
+
+  it('shows up when the page already open moves to #/login (no reload)', async () => {
+    const r = run('');
+    r.navigate(`#/login?redirect=${encodeURIComponent('/service/marathon/')}`);
+    expect(r.form.hidden).toBe(false);
+    await r.submitNow();
+    expect(r.went).toEqual(['/service/marathon/']);
+    r.navigate('');
+    expect(r.form.hidden).toBe(true);
   });
 
   it("posts the credentials to IAM's login and goes back to the page that was refused", async () => {

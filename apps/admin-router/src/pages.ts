@@ -58,13 +58,17 @@ const LOGIN_FORM = `<form id="login" hidden>
 <script>
 (function () {
   var form = document.getElementById('login');
-  var hash = window.location.hash;
-  if (hash.indexOf('#/login') !== 0) return;
-  form.hidden = false;
-  var q = hash.indexOf('?');
-  var target = q < 0 ? null : new URLSearchParams(hash.slice(q + 1)).get('redirect');
-  // Only paths of this origin: the login page must not send anyone elsewhere.
-  if (!target || target.charAt(0) !== '/' || target.charAt(1) === '/' || target.charAt(1) === '\\\\') target = '/';
+  var target = '/';
+  function show() {
+    var hash = window.location.hash;
+    form.hidden = hash.indexOf('#/login') !== 0;
+    var q = hash.indexOf('?');
+    target = q < 0 ? null : new URLSearchParams(hash.slice(q + 1)).get('redirect');
+    // Only paths of this origin: the login page must not send anyone elsewhere.
+    if (!target || target.charAt(0) !== '/' || target.charAt(1) === '/' || target.charAt(1) === '\\\\') target = '/';
+  }
+  show();
+  window.addEventListener('hashchange', show);
   form.addEventListener('submit', function (e) {
     e.preventDefault();
     fetch('/acs/api/v1/auth/login', {
