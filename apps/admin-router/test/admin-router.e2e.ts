@@ -106,10 +106,10 @@ describe('Admin Router (built service, real IAM, master, NATS, Postgres)', () =>
   let echo2: Awaited<ReturnType<typeof upstreamApp>>;
   const sse: ServerResponse[] = [];
 
-  const get = (path: string, init: RequestInit & { token?: string } = {}) => {
+  const get = (path: string, init: RequestInit & { token?: string; timeoutMs?: number } = {}) => {
     const headers = new Headers(init.headers);
     if (init.token) headers.set('authorization', `token=${init.token}`);
-    return httpJson(`${base}${path}`, { redirect: 'manual', ...init, headers });
+    return httpJson(`${base}${path}`, { redirect: 'manual', timeoutMs: 20_000, ...init, headers });
   };
   const login = async (uid: string, password: string) => {
     const r = await get('/acs/api/v1/auth/login', {
@@ -217,7 +217,8 @@ describe('Admin Router (built service, real IAM, master, NATS, Postgres)', () =>
       MARATHON_URL: marathon.url,
       MESOS_DNS_URL: mesosDns.url,
       ADMIN_ROUTER_CACHE_TTL_MS: '200',
-      ADMIN_ROUTER_UPSTREAM_TIMEOUT_MS: '1500',
+      // Long enough for IAM's password hashing on a loaded machine; the 504 test waits it out.
+      ADMIN_ROUTER_UPSTREAM_TIMEOUT_MS: '8000',
       ADMIN_ROUTER_MAX_BODY_BYTES: '4096',
       CLUSTER_ID: 'e2e-cluster',
     });
@@ -609,7 +610,7 @@ describe('Admin Router (built service, real IAM, master, NATS, Postgres)', () =>
       body: 'x'.repeat(1000),
     });
     expect(small.body).toMatchObject({ bodyBytes: 1000 });
-    const hang = await get('/service/echo/hang', { token: bossToken });
+    const hang = await get('/service/echo/hang', { token: bossToken, timeoutMs: 30_000 });
     expect(hang.status).toBe(504);
     expect(hang.body).toMatchObject({ code: 'ERR_UPSTREAM_TIMEOUT' });
   });

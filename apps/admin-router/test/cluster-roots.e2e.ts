@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import {
   createTestDatabase,
   freePort,
-  httpJson,
+  httpJson as httpJsonShort,
   killAgentTaskLeftovers,
   startService,
   stopAllServices,
@@ -27,6 +27,10 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const BOSS = 'boss';
 const BOSS_PASSWORD = `pw-${randomBytes(6).toString('hex')}`;
 const PUBLIC_IP = '203.0.113.9';
+
+/** httpJson with room for a loaded machine (IAM's password hashing, ~8 helpers on 2 cores). */
+const httpJson = (url: string, init: RequestInit & { timeoutMs?: number } = {}) =>
+  httpJsonShort(url, { timeoutMs: 20_000, ...init });
 
 describe('Admin Router on a real cluster (IAM, master, 2 agents, Marathon)', () => {
   let db: TestDatabase;
@@ -60,7 +64,7 @@ describe('Admin Router on a real cluster (IAM, master, 2 agents, Marathon)', () 
       const r = await fetch(url, {
         headers,
         redirect: 'manual',
-        signal: AbortSignal.timeout(10_000),
+        signal: AbortSignal.timeout(20_000),
       });
       const location = r.headers.get('location');
       chain.push({ url: url.pathname + url.search, status: r.status, location });
