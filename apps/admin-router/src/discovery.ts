@@ -172,8 +172,12 @@ export class Discovery {
     else if (url) this.agents.set(e.agent.id, { url, at: Date.now() });
   }
 
-  /** The leader's `/master/state` (NATS `masterState` when declared, else HTTP), cached. */
-  async masterState(): Promise<unknown> {
+  /**
+   * The leader's `/master/state` (NATS `masterState` when declared, else HTTP), cached;
+   * `fresh` loads it again now.
+   */
+  async masterState(fresh = false): Promise<unknown> {
+    if (fresh) this.stateCache.invalidate();
     return this.stateCache.get('state', async () => {
       const startedAt = Date.now();
       const subject = this.nats && optionalSubject(this.nats.subjects, 'masterState');

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
@@ -16,6 +17,7 @@ import type { AdminRouterConfig } from './app.module';
 import type { Discovery } from './discovery';
 import type { ClusterHealth, ComponentHealth } from './health';
 import { forbiddenHtml, statusPage, unauthorizedHtml } from './pages';
+import { netNodes } from './net-nodes';
 import type { Proxy, ProxyTarget } from './proxy';
 import {
   RIDS,
@@ -199,6 +201,8 @@ export class AdminRouter {
           'bootstrap-id': `dcos-ts-${DCOS_TS_VERSION}`,
           'dcos-ts-version': DCOS_TS_VERSION,
         });
+      case 'ui-config':
+        return json(res, 200, uiConfig(this.c.CLUSTER_ID));
       case 'metadata':
         if (!(await this.authorize(req, res, d.access, ctx))) return;
         return json(res, 200, { PUBLIC_IPV4: this.c.PUBLIC_IPV4, CLUSTER_ID: this.c.CLUSTER_ID });
@@ -206,13 +210,18 @@ export class AdminRouter {
         return json(res, 200, buildInfo());
       case 'status-page': {
         const comps = await this.d.health.components();
+        // The page holds the login form: never inside another site's frame (DC/OS' UI root
+        // sends X-Frame-Options DENY by default).
         if (wantsHtml(req.headers.accept) || !req.headers.accept?.includes('json'))
-          return html(res, 200, statusPage(comps, DCOS_TS_VERSION));
+          return html(res, 200, statusPage(comps, DCOS_TS_VERSION), { 'x-frame-options': 'DENY' });
         return json(res, 200, { version: DCOS_TS_VERSION, components: comps });
       }
       case 'system-health':
         if (!(await this.authorize(req, res, d.access, ctx))) return;
         return this.systemHealth(res, d.path);
+      case 'net-nodes':
+        if (!(await this.authorize(req, res, d.access, ctx))) return;
+        return this.netNodes(req, res, d.force);
       case 'proxy': {
         if (!(await this.authorize(req, res, d.access, ctx))) return;
         const url = this.upstreamUrl(d.upstream);
@@ -226,7 +235,8 @@ export class AdminRouter {
               'ERR_SERVICE_UNAVAILABLE',
             ),
           );
-        if (d.stripAuthCookie && typeof req.headers.cookie === 'string') {
+        if (d.stripCredentials) delete req.headers.authorization;
+        if ((d.stripAuthCookie || d.stripCredentials) && typeof req.headers.cookie === 'string') {
           const rest = withoutAuthCookie(req.headers.cookie);
           if (rest) req.headers.cookie = rest;
           else delete req.headers.cookie;
@@ -485,6 +495,41 @@ export class AdminRouter {
     this.d.proxy.web(req, res, target);
   }
 
+  /** dcos-net's node list (`dcos node list`'s public IPs), from the leading master's state. */
+  private async netNodes(req: IncomingMessage, res: ServerResponse, force: boolean): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return json(
+        res,
+        405,
+        errorBody(
+          'Method Not Allowed',
+          `${req.method} is not allowed on /net/v1/nodes`,
+          'ERR_METHOD',
+        ),
+        { allow: 'GET, HEAD' },
+      );
+    let state: unknown;
+    try {
+      state = await this.d.discovery.masterState(force);
+    } catch (e) {
+      return json(
+        res,
+        503,
+        errorBody(
+          'Service Unavailable',
+          `the leading master's state is unavailable: ${(e as Error).message}`,
+          'ERR_SERVICE_UNAVAILABLE',
+        ),
+      );
+    }
+    const nodes = await netNodes(state, {
+      masterPublicIps: [this.c.PUBLIC_IPV4],
+      resolve: resolveHost,
+      now: new Date(),
+    });
+    return json(res, 200, nodes);
+  }
+
   private async systemHealth(res: ServerResponse, path: string): Promise<void> {
     const units = await this.d.health.components();
     const healthy = units.every((u) => u.health === 0);
@@ -528,6 +573,46 @@ export class AdminRouter {
     }
     return json(res, 404, errorBody('Not Found', `no health endpoint ${path}`, 'ERR_NOT_FOUND'));
   }
+}
+
+/** A node's address from its name (2 s at most; undefined when it does not resolve). */
+async function resolveHost(host: string): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      lookup(host).then((a) => a.address),
+      new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), 2_000))),
+    ]);
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * DC/OS' ui-config.json (its `/etc/ui-config.json` as IAM serves it, plus the cluster id): which
+ * UI plugins are on. No banner, branding, external links, OAuth (log-in is IAM's own form),
+ * telemetry or UI updates here; task logs are the sandbox files (logrotate, not journald).
+ */
+export function uiConfig(clusterId: string): Record<string, unknown> {
+  const off = { enabled: false };
+  return {
+    uiConfiguration: {
+      plugins: {
+        banner: off,
+        branding: off,
+        'external-links': off,
+        authentication: off,
+        oauth: off,
+        intercom: off,
+        tracking: off,
+        'ui-update': off,
+        mesos: { 'logging-strategy': 'logrotate' },
+      },
+    },
+    clusterConfiguration: { id: clusterId },
+  };
 }
 
 /** pkgpanda's active.buildinfo.full.json: one entry per package; the CLI only needs it to answer. */

@@ -40,7 +40,9 @@ describe('route', () => {
       upstream: 'mesos-dns',
       path: '/v1/version',
       access: { rid: 'dcos:adminrouter:ops:mesos-dns' },
+      stripCredentials: true,
     });
+    expect(route('/mesos/version')).not.toHaveProperty('stripCredentials');
     expect(route('/storage/v1/volumes')).toMatchObject({
       upstream: 'dss',
       path: '/v1/volumes',
@@ -106,6 +108,11 @@ describe('route', () => {
       kind: 'version',
       access: { kind: 'open' },
     });
+    expect(route('/dcos-metadata/ui-config.json')).toEqual({
+      kind: 'ui-config',
+      access: { kind: 'open' },
+    });
+    expect(route('/dcos-metadata/other.json')).toEqual({ kind: 'not-found' });
     expect(route('/pkgpanda/active.buildinfo.full.json')).toEqual({
       kind: 'buildinfo',
       access: { kind: 'authn' },
@@ -124,6 +131,17 @@ describe('route', () => {
       path: '/units',
     });
     expect(route('/')).toEqual({ kind: 'status-page', access: { kind: 'open' } });
+  });
+
+  it("serves dcos-net's /net/v1/nodes behind dcos:adminrouter:ops:networking", () => {
+    expect(route('/net/v1/nodes')).toEqual({
+      kind: 'net-nodes',
+      force: false,
+      access: { kind: 'authz', rid: 'dcos:adminrouter:ops:networking' },
+    });
+    expect(route('/net/v1/nodes?force')).toMatchObject({ kind: 'net-nodes', force: true });
+    expect(route('/net/v1/nodes?force=true')).toMatchObject({ kind: 'net-nodes', force: true });
+    expect(route('/net/v1/other')).toEqual({ kind: 'not-found' });
   });
 
   it('refuses dot segments and unknown paths', () => {

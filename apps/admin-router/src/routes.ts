@@ -20,15 +20,21 @@ export type RouteDecision =
       prefix: string;
       access: Access;
       stripAuthCookie?: boolean;
+      /** The upstream needs no credentials: drop `Authorization` and the auth cookie. */
+      stripCredentials?: boolean;
     }
   /** `/agent/<id>/...`: the agent is looked up at request time. */
   | { kind: 'agent'; agentId: string; path: string; prefix: string; access: Access }
   /** `/service/<segments...>`: resolved segment by segment (nested groups). */
   | { kind: 'service'; segments: string[]; access: Access }
   | { kind: 'version'; access: Access }
+  /** The DC/OS UI's configuration (`/dcos-metadata/ui-config.json`, IAM's uiconfig in DC/OS). */
+  | { kind: 'ui-config'; access: Access }
   | { kind: 'metadata'; access: Access }
   | { kind: 'buildinfo'; access: Access }
   | { kind: 'system-health'; path: string; access: Access }
+  /** dcos-net's `/net/v1/nodes`, built from the master state (`force`: reload it first). */
+  | { kind: 'net-nodes'; force: boolean; access: Access }
   | { kind: 'status-page'; access: Access }
   | { kind: 'not-found' };
 
@@ -39,6 +45,7 @@ export const RIDS = {
   mesosDns: 'dcos:adminrouter:ops:mesos-dns',
   systemHealth: 'dcos:adminrouter:ops:system-health',
   metadata: 'dcos:adminrouter:ops:metadata',
+  networking: 'dcos:adminrouter:ops:networking',
   storage: 'dcos:adminrouter:storage',
   service: (name: string) => `dcos:adminrouter:service:${name}`,
 } as const;
@@ -113,6 +120,8 @@ export function route(url: string): RouteDecision {
       path: below(path, '/mesos_dns') + query,
       prefix: '/mesos_dns',
       access: authz(RIDS.mesosDns),
+      // As DC/OS (`proxy_set_header Authorization ""`): Mesos-DNS never sees the user's token.
+      stripCredentials: true,
     };
   if (path.startsWith('/storage/'))
     return {
@@ -169,8 +178,15 @@ export function route(url: string): RouteDecision {
   }
 
   if (path === '/dcos-metadata/dcos-version.json') return { kind: 'version', access: OPEN };
+  if (path === '/dcos-metadata/ui-config.json') return { kind: 'ui-config', access: OPEN };
   if (path === '/metadata') return { kind: 'metadata', access: authz(RIDS.metadata) };
   if (path === '/pkgpanda/active.buildinfo.full.json') return { kind: 'buildinfo', access: AUTHN };
+  if (path === '/net/v1/nodes')
+    return {
+      kind: 'net-nodes',
+      force: new URLSearchParams(query.slice(1)).has('force'),
+      access: authz(RIDS.networking),
+    };
   if (path === '/system/health/v1' || path.startsWith('/system/health/v1/'))
     return {
       kind: 'system-health',

@@ -15,6 +15,7 @@ import { MarathonService } from './marathon.service';
 import { MarathonInit1763800000000 } from './migrations/1763800000000-marathon-init';
 import { MarathonVolumeClaims1764000000000 } from './migrations/1764000000000-volume-claims';
 import { Repository } from './repository';
+import { UiController } from './ui.controller';
 import { VolumeClaims } from './volume-claims';
 import { MARATHON_CONFIG, type MarathonConfig } from './tokens';
 
@@ -48,6 +49,7 @@ export class AppModule {
         GroupsController,
         MiscController,
         EventsController,
+        UiController,
       ],
       providers: [
         { provide: MARATHON_CONFIG, useValue: config },

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { DCOS_TS_VERSION, ServiceCoreModule } from '@dcos/service';
 import { OperatorController } from './http/operator.controller';
 import { SchedulerController } from './http/scheduler.controller';
+import { WebUiController } from './http/webui.controller';
 import { KernelService, MASTER_CONFIG } from './kernel.service';
 import type { MasterConfig } from './master-config';
 import { MASTER_ENTITIES, MASTER_MIGRATIONS } from './persistence/entities';
@@ -31,7 +32,7 @@ export class AppModule {
           },
         }),
       ],
-      controllers: [VersionController, OperatorController, SchedulerController],
+      controllers: [VersionController, OperatorController, SchedulerController, WebUiController],
       providers: [{ provide: MASTER_CONFIG, useValue: config }, MasterStore, KernelService],
     };
   }
