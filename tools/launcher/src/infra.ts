@@ -1,6 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, parse, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -219,8 +227,11 @@ export async function ensurePostgres(
   const { host, port } = hostPort(url, 5432);
   if (await tcpOpen(host, port)) {
     const ok = await canLogin(url);
-    if (ok !== true)
+    if (ok !== true) {
+      const left = await adoptLeftover(url, dataDir, port, log);
+      if (left) return left;
       throw new InfraError(`Postgres at ${host}:${port} refuses the login of DATABASE_URL: ${ok}`);
+    }
     await ensureDatabase(url);
     return { name: 'postgres', url, startedHere: false };
   }
@@ -297,11 +308,7 @@ export async function ensurePostgres(
   });
   // SIGINT is Postgres' "fast" shutdown: it does not wait for clients to disconnect.
   const stop = async () => void (await server.stop(10_000, 'SIGINT'));
-  const u = new URL(url);
-  u.hostname = '127.0.0.1';
-  u.username = 'postgres';
-  u.password = 'postgres';
-  const embeddedUrl = u.toString();
+  const embeddedUrl = embeddedUrlOf(url);
   const deadline = Date.now() + 60_000;
   let last = 'no answer yet';
   for (;;) {
@@ -327,6 +334,62 @@ export async function ensurePostgres(
     await stop();
     throw e;
   }
+  return { name: 'postgres', url: embeddedUrl, startedHere: true, stop };
+}
+
+/** DATABASE_URL with the embedded Postgres' address and login. */
+function embeddedUrlOf(url: string): string {
+  const u = new URL(url);
+  u.hostname = '127.0.0.1';
+  u.username = 'postgres';
+  u.password = 'postgres';
+  return u.toString();
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The embedded Postgres of an earlier start that outlived its launcher (closing a terminal
+ * sends SIGHUP, which Postgres takes as "reload"): found by its postmaster.pid on this port,
+ * it is used and, at the end, stopped as if started here. Without this, the next start would
+ * fail on the login of DATABASE_URL.
+ */
+async function adoptLeftover(
+  url: string,
+  dataDir: string,
+  port: number,
+  log: (m: string) => void,
+): Promise<Infra | undefined> {
+  const pidFile = join(resolve(dataDir, 'postgres'), 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  // postmaster.pid: line 1 the pid, line 4 the port.
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(lines[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || Number(lines[3]) !== port || !alive(pid))
+    return undefined;
+  const embeddedUrl = embeddedUrlOf(url);
+  if ((await canLogin(embeddedUrl)) !== true) return undefined;
+  log(
+    `Postgres at 127.0.0.1:${port} is the embedded one an earlier start left running (pid ${pid}): using it`,
+  );
+  await ensureDatabase(embeddedUrl);
+  const stop = async () => {
+    try {
+      process.kill(pid, 'SIGINT'); // fast shutdown
+    } catch {
+      return;
+    }
+    const deadline = Date.now() + 10_000;
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+  };
   return { name: 'postgres', url: embeddedUrl, startedHere: true, stop };
 }
 

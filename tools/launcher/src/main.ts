@@ -68,6 +68,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // A closed terminal: stop what was started (Postgres would take its SIGHUP as "reload" and stay).
+  process.on('SIGHUP', () => {
+    // The terminal is gone: writing to it must not stop the shutdown.
+    for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+    void shutdown('SIGHUP');
+  });
 
   const started = Date.now();
   try {
