@@ -8,6 +8,9 @@ export interface ChildSpec {
   args: string[];
   env?: Record<string, string | undefined>;
   cwd?: string;
+  /** Run as this user and group (a root launcher starting a daemon that refuses root). */
+  uid?: number;
+  gid?: number;
   /** Called with every line the child writes (stream says which). */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** Lines kept in memory for `output()` (default 2000). */
@@ -29,6 +32,8 @@ export class SupervisedChild {
   constructor(readonly spec: ChildSpec) {
     this.process = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
+      ...(spec.uid !== undefined ? { uid: spec.uid } : {}),
+      ...(spec.gid !== undefined ? { gid: spec.gid } : {}),
       env: { ...process.env, ...spec.env } as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -72,10 +77,10 @@ export class SupervisedChild {
     return this.lines.join('\n');
   }
 
-  /** SIGTERM, then SIGKILL after `graceMs`. Resolves when the process is gone. */
-  async stop(graceMs = 5_000): Promise<ChildExit> {
+  /** `signal` (SIGTERM), then SIGKILL after `graceMs`. Resolves when the process is gone. */
+  async stop(graceMs = 5_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<ChildExit> {
     if (this.exit) return this.exit;
-    this.process.kill('SIGTERM');
+    this.process.kill(signal);
     const timer = setTimeout(() => {
       if (this.running) this.process.kill('SIGKILL');
     }, graceMs);

@@ -33,6 +33,11 @@ export interface ClusterOptions {
   prefix?: string;
   /** `default`: the documented ports; `free`: OS-chosen free ports (tests). */
   ports?: 'default' | 'free';
+  /**
+   * The user's environment (`process.env` for `npm start`): a port variable set there
+   * (`MARATHON_PORT`, `AGENT_PORT`, …) wins over both `ports` modes.
+   */
+  portEnv?: Record<string, string | undefined>;
   dataDir?: string;
   logLevel?: string;
   /** Services to start after the agents (default: all). */
@@ -57,13 +62,91 @@ export const SERVICE_STAGES: ServiceName[][] = [
 
 export class ClusterStartError extends Error {}
 
+/** Key of Mesos-DNS's DNS (UDP/TCP) port in a port plan. */
+export const MESOS_DNS_DNS = 'mesos-dns-dns';
+
+/** Which variable sets which planned port: a component's HTTP port, or Mesos-DNS's DNS port. */
+function portVariable(key: string): { variable: string; def: number; offset: number } {
+  if (key === MESOS_DNS_DNS)
+    return { variable: 'MESOS_DNS_PORT', def: DEFAULT_PORTS['mesos-dns-dns'], offset: 0 };
+  const agent = /^agent-(\d+)$/.exec(key);
+  // Agents count up from AGENT_PORT (5051, 5052…), as several agents on one host do.
+  if (agent) {
+    const l = SERVICE_LAUNCH.agent;
+    return { variable: l.portVar, def: l.defaultPort, offset: Number(agent[1]) - 1 };
+  }
+  const l = SERVICE_LAUNCH[key as ServiceName];
+  return { variable: l.portVar, def: l.defaultPort, offset: 0 };
+}
+
+/**
+ * Every port of the local cluster, by component name (`master`, `agent-1`, …, `mesos-dns-dns`):
+ * the port variable from `env` when set, else the default (or, with `ports: 'free'`, one the OS
+ * picks). An invalid variable or two components on one port stop the launch, naming them.
+ */
+export async function planPorts(
+  o: {
+    agents: number;
+    services: ServiceName[];
+    ports: 'default' | 'free';
+    env?: Record<string, string | undefined>;
+  },
+  pickFree: () => Promise<number> = freePort,
+): Promise<Record<string, number>> {
+  const keys = ['master'];
+  for (let i = 1; i <= o.agents; i++) keys.push(`agent-${i}`);
+  for (const s of SERVICE_STAGES.flat()) if (o.services.includes(s)) keys.push(s);
+  if (o.services.includes('mesos-dns')) keys.push(MESOS_DNS_DNS);
+  const plan: Record<string, number> = {};
+  const taken = new Map<number, { key: string; source: string }>();
+  const take = (key: string, port: number, source: string) => {
+    const other = taken.get(port);
+    if (other)
+      throw new ClusterStartError(
+        `${other.key} (${other.source}) and ${key} (${source}) would both listen on port ${port}: set one of them to another port`,
+      );
+    taken.set(port, { key, source });
+    plan[key] = port;
+  };
+  // The user's variables first, so that a free port is never one the user asked for.
+  for (const key of keys) {
+    const { variable, offset } = portVariable(key);
+    const given = o.env?.[variable];
+    if (given === undefined || given === '') continue;
+    if (!/^\d+$/.test(given) || Number(given) < 1 || Number(given) + offset > 65535)
+      throw new ClusterStartError(
+        `${variable} must be a port number between 1 and ${65535 - offset} (got "${given}")`,
+      );
+    take(key, Number(given) + offset, offset ? `${variable}+${offset}` : variable);
+  }
+  for (const key of keys) {
+    if (plan[key] !== undefined) continue;
+    const { variable, def, offset } = portVariable(key);
+    if (o.ports === 'free') {
+      // The OS may hand back a port picked a moment ago: ask again until it is a new one.
+      let port: number;
+      do port = await pickFree();
+      while (taken.has(port));
+      take(key, port, 'a free port');
+    } else {
+      take(key, def + offset, `the default of ${variable}`);
+    }
+  }
+  const ordered: Record<string, number> = {};
+  for (const key of keys) ordered[key] = plan[key];
+  return ordered;
+}
+
 export class LocalCluster {
   readonly components: Component[] = [];
   readonly infra: Infra[] = [];
   private stopping = false;
+  private ports: Record<string, number> = {};
 
   constructor(
-    readonly options: Required<Omit<ClusterOptions, 'env' | 'onLine' | 'log' | 'disks'>> &
+    readonly options: Required<
+      Omit<ClusterOptions, 'env' | 'onLine' | 'log' | 'disks' | 'portEnv'>
+    > &
       ClusterOptions,
   ) {}
 
@@ -91,6 +174,8 @@ export class LocalCluster {
     const o = this.options;
     const log = o.log ?? (() => undefined);
     mkdirSync(o.dataDir, { recursive: true });
+    // Before anything starts: a bad port variable costs nothing to report.
+    this.ports = await planPorts({ ...o, env: o.portEnv });
     this.infra.push(await ensureNats(o.natsUrl, o.dataDir, log));
     this.infra.push(await ensurePostgres(o.databaseUrl, o.dataDir, log));
 
@@ -106,14 +191,10 @@ export class LocalCluster {
     }
   }
 
-  private async port(def: number): Promise<number> {
-    return this.options.ports === 'free' ? freePort() : def;
-  }
-
   private async spec(service: ServiceName, name: string, index: number) {
     const o = this.options;
     const launch = SERVICE_LAUNCH[service];
-    const port = await this.port(launch.defaultPort + index);
+    const port = this.ports[name];
     const env: Record<string, string> = {
       NATS_URL: this.natsUrl,
       NATS_PREFIX: o.prefix,
@@ -133,7 +214,7 @@ export class LocalCluster {
       Object.assign(env, agentStorageEnv(o));
     }
     if (service === 'mesos-dns') {
-      extra.dns = await this.port(DEFAULT_PORTS['mesos-dns-dns']);
+      extra.dns = this.ports[MESOS_DNS_DNS];
       env.MESOS_DNS_PORT = String(extra.dns);
     }
     const master = this.components.find((c) => c.name === 'master');

@@ -40,7 +40,10 @@ async function main(): Promise<void> {
       diskSpec,
     )
     .option('--quiet', 'do not print service logs')
-    .option('--free-ports', 'let the OS pick every port (several clusters on one machine, tests)')
+    .option(
+      '--free-ports',
+      'let the OS pick every port not set by its variable (several clusters on one machine, tests)',
+    )
     .parse(process.argv);
   const opts = program.opts<{
     agents: number;
@@ -65,6 +68,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // A closed terminal: stop what was started (Postgres would take its SIGHUP as "reload" and stay).
+  process.on('SIGHUP', () => {
+    // The terminal is gone: writing to it must not stop the shutdown.
+    for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+    void shutdown('SIGHUP');
+  });
 
   const started = Date.now();
   try {
@@ -76,6 +85,8 @@ async function main(): Promise<void> {
       dataDir: opts.dataDir,
       ...(opts.disks ? { disks: opts.disks } : {}),
       ports: opts.freePorts ? 'free' : 'default',
+      // MARATHON_PORT=18080 npm start: the user's port variables win over defaults and --free-ports.
+      portEnv: process.env,
       natsUrl: process.env.NATS_URL,
       databaseUrl: process.env.DATABASE_URL,
       onLine: opts.quiet

@@ -1,0 +1,96 @@
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, isListening } from '@dcos/testing';
+import { InfraError, ensureNats, ensurePostgres } from '../src/infra';
+
+/** What the launcher stops with when the infrastructure cannot be had on this machine. */
+describe('launcher infrastructure failures', () => {
+  let dataDir: string;
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'dcos-infra-'));
+    // As root, the embedded Postgres runs as the user "postgres", which must enter it.
+    chmodSync(dataDir, 0o755);
+  });
+  afterAll(() => {
+    // An embedded Postgres a failed test left running goes too.
+    const pidFile = join(dataDir, 'leftover', 'postgres', 'postmaster.pid');
+    if (existsSync(pidFile)) {
+      try {
+        process.kill(Number(readFileSync(pidFile, 'utf8').split('\n')[0]), 'SIGKILL');
+      } catch {
+        /* gone already */
+      }
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('NATS unreachable and nats-server not installed: the one line with the install command', async () => {
+    const url = `nats://127.0.0.1:${await freePort()}`;
+    const looked: string[] = [];
+    const attempt = ensureNats(
+      url,
+      dataDir,
+      () => undefined,
+      (cmd) => {
+        looked.push(cmd);
+        return undefined;
+      },
+    );
+    await expect(attempt).rejects.toBeInstanceOf(InfraError);
+    await expect(attempt).rejects.toThrow(
+      `NATS is not reachable at ${url} and nats-server is not installed: run "apt-get install -y nats-server" (Debian/Ubuntu, as root)`,
+    );
+    expect(looked).toEqual(['nats-server']);
+  });
+
+  it('initdb failing: its own output, not only its exit code', async () => {
+    // A data directory that is not empty and not a cluster: initdb refuses it.
+    const dir = join(dataDir, 'postgres');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'stray-file'), 'not a database\n');
+    const port = await freePort();
+    const attempt = ensurePostgres(
+      `postgres://postgres@127.0.0.1:${port}/dcos`,
+      dataDir,
+      () => undefined,
+    );
+    await expect(attempt).rejects.toBeInstanceOf(InfraError);
+    await expect(attempt).rejects.toThrow(
+      /initdb \(embedded Postgres, locale \S+\) exited with code 1/,
+    );
+    await expect(attempt).rejects.toThrow(
+      `initdb: error: directory "${dir}" exists but is not empty`,
+    );
+  });
+
+  it('an embedded Postgres an earlier start left running is used, and stopped at the end', async () => {
+    const dir = join(dataDir, 'leftover');
+    mkdirSync(dir, { mode: 0o755 });
+    const port = await freePort();
+    const url = `postgres://postgres@127.0.0.1:${port}/dcos`;
+    const first = await ensurePostgres(url, dir, () => undefined);
+    expect(first.startedHere).toBe(true);
+    // The launcher that started it is gone without stopping it (a closed terminal): the next
+    // start finds Postgres on the port, refusing DATABASE_URL's login, and takes it over.
+    const logs: string[] = [];
+    const second = await ensurePostgres(url, dir, (m) => logs.push(m));
+    expect(second.url).toBe(first.url);
+    expect(second.startedHere).toBe(true);
+    expect(logs.join('\n')).toMatch(
+      /is the embedded one an earlier start left running \(pid \d+\)/,
+    );
+    await second.stop!();
+    expect(await isListening('127.0.0.1', port)).toBe(false);
+    await first.stop!(); // its child is gone already: returns at once
+  }, 90_000);
+});
