@@ -417,9 +417,20 @@ export class GroupsController {
   @Get('v2/groups/*path')
   get(@Req() req: Request, @Query() q: Q) {
     const rest = req.path.slice('/v2/groups'.length);
-    const id = canonicalPath(decodeURIComponent(rest.replace(/\/versions$/, ''))) ?? '';
+    // `/{id}/versions/{version}` (dcos marathon group show --group-version): only the current
+    // version is kept for groups.
+    const at = rest.match(/^(.*)\/versions\/([^/]+)$/);
+    const idPart = at ? at[1] : rest.replace(/\/versions$/, '');
+    const id = canonicalPath(decodeURIComponent(idPart)) ?? '';
     const ids = this.groupIds();
     if (!ids.has(id)) throw notFound(`Group '${id}' does not exist`);
+    if (at) {
+      const version = decodeURIComponent(at[2]);
+      const g = this.groupJson(id, ids, parseEmbed(q.embed));
+      if (g.version !== version)
+        throw notFound(`Group '${id}' does not exist in version ${version}`);
+      return g;
+    }
     if (rest.endsWith('/versions')) return [this.groupJson(id, ids, new Set()).version];
     return this.groupJson(id, ids, parseEmbed(q.embed));
   }
@@ -567,6 +578,17 @@ export class GroupsController {
 @Controller()
 export class MiscController {
   constructor(private readonly m: MarathonService) {}
+
+  /** Marathon's plugin list (`dcos marathon plugin list`): this Marathon loads no plugins. */
+  @Get('v2/plugins')
+  plugins() {
+    return { plugins: [] };
+  }
+
+  @Get('v2/plugins/:pluginId/*path')
+  plugin(@Req() req: Request) {
+    throw notFound(`No plugin with this pluginId: ${String(req.params.pluginId)}`);
+  }
 
   @Get('v2/queue')
   queue() {

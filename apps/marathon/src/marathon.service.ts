@@ -1541,10 +1541,11 @@ export function stepJson(step: PlanStep): Record<string, unknown> {
 }
 
 export function planJson(d: DeploymentRecord): Record<string, unknown> {
+  // Marathon's plan in events: id, version, steps, original, target (no affectedApps: clients
+  // such as marathon-python build their plan object from exactly these keys).
   return {
     id: d.id,
     version: d.version,
-    affectedApps: d.affectedApps,
     steps: d.steps.map(stepJson),
     original: {
       id: '/',

@@ -513,7 +513,7 @@ describe('marathon /v2 against a fake master', () => {
     expect(g.apps).toHaveLength(1);
   });
 
-  it('Marathon clients: /ping negotiation, /v2/leader and its headers', async () => {
+  it('Marathon clients: /ping negotiation, /v2/leader and its headers, /v2/plugins, the plan in events', async () => {
     const plain = await fetch(`${svc.url}/ping`);
     expect(plain.status).toBe(200);
     expect(plain.headers.get('content-type')).toBe('text/plain');
@@ -535,6 +535,21 @@ describe('marathon /v2 against a fake master', () => {
     expect(((await api('/v2/info')).body as { leader: string }).leader).toBe(
       `localhost:${svc.port}`,
     );
+    // dcos marathon plugin list.
+    expect((await api('/v2/plugins')).body).toEqual({ plugins: [] });
+    expect((await api('/v2/plugins/x/y')).body).toEqual({
+      message: 'No plugin with this pluginId: x',
+    });
+    // Deployment events carry Marathon's plan keys only (marathon-python builds its plan
+    // object from exactly these).
+    const info = sse.find((e) => e.event === 'deployment_info');
+    expect(Object.keys(info?.data.plan as object).sort()).toEqual([
+      'id',
+      'original',
+      'steps',
+      'target',
+      'version',
+    ]);
   });
 
   it('relative dependencies are stored absolute: against the root in /v2/apps, the group in /v2/groups', async () => {
@@ -558,8 +573,18 @@ describe('marathon /v2 against a fake master', () => {
     const stored = (await api('/v2/apps/relg/web')).body as { app: { dependencies: string[] } };
     // The group's own dependency stays on the group.
     expect(stored.app.dependencies).toEqual(['/backend', '/relg/db']);
-    const g = (await api('/v2/groups/relg')).body as { dependencies: string[] };
+    const g = (await api('/v2/groups/relg')).body as { dependencies: string[]; version: string };
     expect(g.dependencies).toEqual(['/relg/cache']);
+    // A group at a version (dcos marathon group show --group-version).
+    expect((await api('/v2/groups/relg/versions')).body).toEqual([g.version]);
+    const atVersion = await api(`/v2/groups/relg/versions/${encodeURIComponent(g.version)}`);
+    expect(atVersion.status).toBe(200);
+    expect(atVersion.body).toMatchObject({ id: '/relg', version: g.version });
+    const old = await api('/v2/groups/relg/versions/2000-01-01T00:00:00.000Z');
+    expect(old.status).toBe(404);
+    expect(old.body).toEqual({
+      message: "Group '/relg' does not exist in version 2000-01-01T00:00:00.000Z",
+    });
     // PUT /v2/apps/{id} resolves them the same way as POST.
     const put = await api('/v2/apps/rel/web', {
       method: 'PUT',
