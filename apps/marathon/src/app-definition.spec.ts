@@ -1,6 +1,7 @@
 import {
   appJson,
   configKey,
+  effectiveDependencies,
   flattenGroup,
   readApp,
   readGroup,
@@ -155,7 +156,7 @@ describe('AppDefinition', () => {
 });
 
 describe('groups', () => {
-  it('resolves nested ids and folds group dependencies into apps', () => {
+  it("resolves nested ids; a group's dependencies stay on the group and hold for its apps in plans", () => {
     const r = readGroup({
       id: '/prod',
       dependencies: ['/db'],
@@ -165,9 +166,15 @@ describe('groups', () => {
     if (!r.ok) throw new Error(JSON.stringify(r.violations));
     const apps = flattenGroup(r.group);
     expect(apps.map((a) => [a.id, a.dependencies])).toEqual([
-      ['/prod/web', ['/db']],
-      ['/prod/back/api', ['/db']],
+      ['/prod/web', []],
+      ['/prod/back/api', []],
     ]);
+    expect(r.group.dependencies).toEqual(['/db']);
+    const groups = [
+      { id: '/prod', dependencies: ['/db'] },
+      { id: '/other', dependencies: ['/x'] },
+    ];
+    expect(apps.map((a) => effectiveDependencies(a, groups))).toEqual([['/db'], ['/db']]);
     const bad = readGroup({ id: '/g', apps: [{ id: 'x' }] });
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.violations[0].path).toBe('/apps(0)/');
@@ -241,5 +248,86 @@ describe('label selectors and port env', () => {
         '/readinessChecks(0)/httpStatusCodesForReady',
       ]),
     );
+  });
+});
+
+describe('Marathon compatibility (issue 12)', () => {
+  it('resolves relative dependencies of /v2/apps against the root (AppNormalization.withCanonizedIds())', () => {
+    const a = ok({ id: '/prod/web', cmd: 'x', dependencies: ['../backend', './db', 'db', '/abs'] });
+    // A set, as Marathon's AppDefinition.dependencies.
+    expect(a.dependencies).toEqual(['/backend', '/db', '/abs']);
+  });
+
+  it("resolves an app's relative dependencies in a group against the app's group, a group's against itself", () => {
+    const r = readGroup({
+      id: '/prod',
+      dependencies: ['cache', '../shared'],
+      apps: [{ id: 'web', cmd: 'x', dependencies: ['../backend', './db', 'db', 'sub/x'] }],
+      groups: [{ id: 'back', apps: [{ id: 'api', cmd: 'y', dependencies: ['../web', 'q'] }] }],
+    });
+    if (!r.ok) throw new Error(JSON.stringify(r.violations));
+    expect(r.group.dependencies).toEqual(['/prod/cache', '/shared']);
+    expect(r.group.apps[0].dependencies).toEqual(['/backend', '/prod/db', '/prod/sub/x']);
+    expect(r.group.groups[0].apps[0].dependencies).toEqual(['/prod/web', '/prod/back/q']);
+    // Marathon's GroupUpdateTest: app1 in /apps with ["d1", "../test/foo", "/test"].
+    const root = readGroup({
+      id: '/',
+      groups: [
+        {
+          id: 'apps',
+          apps: [{ id: 'app1', cmd: 'foo', dependencies: ['d1', '../test/foo', '/test'] }],
+        },
+      ],
+    });
+    if (!root.ok) throw new Error(JSON.stringify(root.violations));
+    expect(root.group.groups[0].apps[0].dependencies).toEqual(['/apps/d1', '/test/foo', '/test']);
+    expect(
+      errors({ id: '/a', cmd: 'x', dependencies: ['Bad_Id'] })['/dependencies(0)'],
+    ).toBeDefined();
+  });
+
+  it('accepts a health check whose timeoutSeconds equals, exceeds or is below intervalSeconds', () => {
+    for (const timeoutSeconds of [10, 11, 9]) {
+      const a = ok({
+        id: '/a',
+        cmd: 'x',
+        healthChecks: [{ protocol: 'HTTP', intervalSeconds: 10, timeoutSeconds }],
+      });
+      expect(a.healthChecks[0]).toMatchObject({ intervalSeconds: 10, timeoutSeconds });
+    }
+    expect(
+      errors({ id: '/a', cmd: 'x', healthChecks: [{ timeoutSeconds: -1 }] })[
+        '/healthChecks(0)/timeoutSeconds'
+      ],
+    ).toBeDefined();
+  });
+
+  it('container.docker.network: BRIDGE, HOST, USER, NONE (any case, stored upper case); else 422 Invalid JSON naming the path', () => {
+    for (const n of ['BRIDGE', 'HOST', 'USER', 'NONE', 'bridge']) {
+      const a = ok({ id: '/a', container: { type: 'DOCKER', docker: { image: 'x', network: n } } });
+      expect((a.container?.docker as { network: string }).network).toBe(n.toUpperCase());
+    }
+    for (const n of ['OVERLAY', '', 7, { x: 1 }]) {
+      const r = readApp({
+        id: '/a',
+        instances: -1,
+        container: { type: 'DOCKER', docker: { image: 'x', network: n } },
+      });
+      if (r.ok) throw new Error(`accepted network ${JSON.stringify(n)}`);
+      // As Marathon: a value its JSON reader refuses comes alone, before validation errors.
+      expect(r.message).toBe('Invalid JSON');
+      expect(r.violations).toEqual([
+        { path: '/container/docker/network', errors: ['error.unknown.enum.literal'] },
+      ]);
+    }
+    const g = readGroup({
+      id: '/g',
+      apps: [{ id: 'a', container: { type: 'DOCKER', docker: { image: 'x', network: 'X' } } }],
+    });
+    expect(g).toMatchObject({
+      ok: false,
+      message: 'Invalid JSON',
+      violations: [{ path: '/apps(0)/container/docker/network' }],
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { constraintErrors, type Constraint } from '@dcos/placement';
-import { canonicalPath, dependencyCycle, parentOf } from '@dcos/marathon-plan';
+import { canonicalPath, dependencyCycle } from '@dcos/marathon-plan';
 import type { Violation } from './errors';
 import { readVolumes } from './volumes';
 
@@ -175,16 +175,40 @@ const RC_KNOWN = new Set([
 export const ID_PATTERN_MESSAGE =
   "must fully match regular expression '^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])|(\\.|\\.\\.)$'";
 
+/** Marathon's messages of a 422: RAML read errors, and validation errors. */
+export const INVALID_JSON = 'Invalid JSON';
+export const OBJECT_NOT_VALID = 'Object is not valid';
+/** Marathon's `DockerNetwork` enum (RAML appContainer), read case-insensitively as its RAML codec. */
+export const DOCKER_NETWORKS = ['BRIDGE', 'HOST', 'NONE', 'USER'];
+
+export type ReadFailure = { ok: false; violations: Violation[]; message: string };
+
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Collects violations while reading fields with Play-JSON-style type errors. */
 class Reader {
   readonly violations: Violation[] = [];
-  add(path: string, error: string): void {
-    const v = this.violations.find((x) => x.path === path);
+  /**
+   * Errors Marathon finds while reading the JSON into its RAML model (before validation): when
+   * there is any, Marathon answers only these, as 422 "Invalid JSON".
+   */
+  readonly jsonErrors: Violation[] = [];
+  add(path: string, error: string, list: Violation[] = this.violations): void {
+    const v = list.find((x) => x.path === path);
     if (v) v.errors.push(error);
-    else this.violations.push({ path, errors: [error] });
+    else list.push({ path, errors: [error] });
+  }
+  addJson(path: string, error: string): void {
+    this.add(path, error, this.jsonErrors);
+  }
+  /** The failure to answer, Marathon's way (read errors first), or undefined when valid. */
+  failure(): { ok: false; violations: Violation[]; message: string } | undefined {
+    if (this.jsonErrors.length)
+      return { ok: false, violations: this.jsonErrors, message: INVALID_JSON };
+    if (this.violations.length)
+      return { ok: false, violations: this.violations, message: OBJECT_NOT_VALID };
+    return undefined;
   }
   num(
     o: Obj,
@@ -289,12 +313,12 @@ export type AppInput = Omit<AppDefinition, 'version' | 'versionInfo'>;
 export function readApp(
   raw: unknown,
   opts: { base?: string; path?: string; idRequired?: boolean } = {},
-): { ok: true; app: AppInput } | { ok: false; violations: Violation[] } {
+): { ok: true; app: AppInput } | ReadFailure {
   const r = new Reader();
   const p = opts.path ?? '';
   if (!isObj(raw)) {
     r.add(p || '/', 'error.expected.jsobject');
-    return { ok: false, violations: r.violations };
+    return r.failure() as ReadFailure;
   }
   r.unknownFields(raw, KNOWN, p, READ_ONLY);
   const idRaw = r.str(raw, 'id', p);
@@ -319,10 +343,18 @@ export function readApp(
       `${p}/`,
       "AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'.",
     );
+  let dockerNetwork: string | undefined;
   if (container) {
     const t = container.type ?? 'MESOS';
     if (t !== 'MESOS' && t !== 'DOCKER')
       r.add(`${p}/container/type`, 'error.expected.enum: MESOS, DOCKER');
+    const docker = isObj(container.docker) ? container.docker : undefined;
+    if (docker && docker.network !== undefined && docker.network !== null) {
+      const n = docker.network;
+      dockerNetwork = typeof n === 'string' ? n.toUpperCase() : undefined;
+      if (!dockerNetwork || !DOCKER_NETWORKS.includes(dockerNetwork))
+        r.addJson(`${p}/container/docker/network`, 'error.unknown.enum.literal');
+    }
   }
   const volumes = readVolumes(container, p, (path, error) => r.add(path, error));
 
@@ -429,8 +461,8 @@ export function readApp(
       delaySeconds: r.num(h, 'delaySeconds', hp, 15, { min: 0, int: true }),
       ipProtocol: r.str(h, 'ipProtocol', hp) ?? 'IPv4',
     };
-    if (hc.timeoutSeconds >= hc.intervalSeconds && hc.intervalSeconds > 0)
-      r.add(`${hp}/timeoutSeconds`, 'timeoutSeconds must be smaller than intervalSeconds');
+    // No rule ties timeoutSeconds to intervalSeconds: Marathon's AppValidation has none for app
+    // health checks (only readiness checks and pod health checks need timeout < interval).
     if (protocol === 'COMMAND') {
       const c = r.object(h, 'command', hp);
       if (!c || typeof c.value !== 'string' || !c.value)
@@ -542,12 +574,15 @@ export function readApp(
   if (killSelection !== 'YOUNGEST_FIRST' && killSelection !== 'OLDEST_FIRST')
     r.add(`${p}/killSelection`, 'error.expected.enum: YOUNGEST_FIRST, OLDEST_FIRST');
 
+  // Relative dependencies resolve against `base` as in Marathon's AppNormalization
+  // (withCanonizedIds): the enclosing group for an app of /v2/groups, the root for /v2/apps.
   const dependencies: string[] = [];
   for (const [i, d] of (r.strings(raw, 'dependencies', p) ?? []).entries()) {
-    const c = canonicalPath(d, id ? parentOf(id) : (opts.base ?? '/'));
+    const c = canonicalPath(d, opts.base ?? '/');
     if (!c) r.add(`${p}/dependencies(${i})`, `error.pattern: ${ID_PATTERN_MESSAGE}`);
     else if (c === id) r.add(`${p}/dependencies(${i})`, 'An app may not depend on itself');
-    else dependencies.push(c);
+    // A set in Marathon's AppDefinition: each dependency once.
+    else if (!dependencies.includes(c)) dependencies.push(c);
   }
 
   const app: AppInput = {
@@ -578,7 +613,11 @@ export function readApp(
   };
   if (cmd !== undefined) app.cmd = cmd;
   if (args !== undefined) app.args = args;
-  if (container) app.container = container;
+  if (container)
+    app.container =
+      dockerNetwork === undefined
+        ? container
+        : { ...container, docker: { ...(container.docker as Obj), network: dockerNetwork } };
   const user = r.str(raw, 'user', p);
   if (user !== undefined) app.user = user;
   const roles = r.strings(raw, 'acceptedResourceRoles', p);
@@ -611,8 +650,7 @@ export function readApp(
       `${p}/upgradeStrategy/maximumOverCapacity`,
       'got ' + upgradeStrategy.maximumOverCapacity + ', expected 0 for resident apps',
     );
-  if (r.violations.length) return { ok: false, violations: r.violations };
-  return { ok: true, app };
+  return r.failure() ?? { ok: true, app };
 }
 
 /**
@@ -717,13 +755,15 @@ const GROUP_KNOWN = new Set([
 export function readGroup(
   raw: unknown,
   opts: { base?: string; path?: string; defaultId?: string } = {},
-): { ok: true; group: GroupInput } | { ok: false; violations: Violation[] } {
+): { ok: true; group: GroupInput } | ReadFailure {
   const r = new Reader();
   const p = opts.path ?? '';
   if (!isObj(raw)) {
     r.add(p || '/', 'error.expected.jsobject');
-    return { ok: false, violations: r.violations };
+    return r.failure() as ReadFailure;
   }
+  const nested = (f: ReadFailure) =>
+    (f.message === INVALID_JSON ? r.jsonErrors : r.violations).push(...f.violations);
   r.unknownFields(raw, GROUP_KNOWN, p);
   const idRaw = r.str(raw, 'id', p) ?? opts.defaultId;
   const id = idRaw === undefined ? undefined : canonicalPath(idRaw, opts.base ?? '/');
@@ -732,33 +772,44 @@ export function readGroup(
   const group: GroupInput = { id: id ?? '/', apps: [], groups: [], dependencies: [] };
   (r.array(raw, 'apps', p) ?? []).forEach((a, i) => {
     const res = readApp(a, { base: group.id, path: `${p}/apps(${i})` });
-    if (!res.ok) r.violations.push(...res.violations);
+    if (!res.ok) nested(res);
     else if (!res.app.id.startsWith(group.id === '/' ? '/' : group.id + '/'))
       r.add(`${p}/apps(${i})/id`, `app ${res.app.id} is not a child of group ${group.id}`);
     else group.apps.push(res.app);
   });
   (r.array(raw, 'groups', p) ?? []).forEach((g, i) => {
     const res = readGroup(g, { base: group.id, path: `${p}/groups(${i})` });
-    if (!res.ok) r.violations.push(...res.violations);
+    if (!res.ok) nested(res);
     else group.groups.push(res.group);
   });
+  // A group's own dependencies resolve against the group itself (Marathon's GroupConversion).
   for (const [i, d] of (r.strings(raw, 'dependencies', p) ?? []).entries()) {
-    const c = canonicalPath(d, parentOf(group.id));
+    const c = canonicalPath(d, group.id);
     if (!c) r.add(`${p}/dependencies(${i})`, `error.pattern: ${ID_PATTERN_MESSAGE}`);
-    else group.dependencies.push(c);
+    else if (!group.dependencies.includes(c)) group.dependencies.push(c);
   }
   if (raw.enforceRole !== undefined) group.enforceRole = r.bool(raw, 'enforceRole', p, false);
-  if (r.violations.length) return { ok: false, violations: r.violations };
-  return { ok: true, group };
+  return r.failure() ?? { ok: true, group };
 }
 
-/** Every app of a group tree, with the dependencies of enclosing groups folded in. */
-export function flattenGroup(g: GroupInput, inherited: string[] = []): AppInput[] {
-  const deps = [...inherited, ...g.dependencies];
-  return [
-    ...g.apps.map((a) => ({ ...a, dependencies: [...new Set([...a.dependencies, ...deps])] })),
-    ...g.groups.flatMap((c) => flattenGroup(c, deps)),
-  ];
+/**
+ * Every app of a group tree, each with its own dependencies only: as in Marathon, a group's
+ * dependencies stay the group's (shown on the group, not on its apps) and the deployment plan
+ * applies them to the apps inside (`effectiveDependencies`).
+ */
+export function flattenGroup(g: GroupInput): AppInput[] {
+  return [...g.apps, ...g.groups.flatMap((c) => flattenGroup(c))];
+}
+
+/** An app's dependencies with those of every group enclosing it, for deployment planning. */
+export function effectiveDependencies(
+  app: { id: string; dependencies: string[] },
+  groups: Iterable<{ id: string; dependencies: string[] }>,
+): string[] {
+  const deps = new Set(app.dependencies);
+  for (const g of groups)
+    if (g.id !== '/' && app.id.startsWith(g.id + '/')) for (const d of g.dependencies) deps.add(d);
+  return [...deps];
 }
 
 export function cycleViolation(

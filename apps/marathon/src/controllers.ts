@@ -8,11 +8,14 @@ import {
   mergeApp,
   readApp,
   readGroup,
+  INVALID_JSON,
   type AppDefinition,
   type AppInput,
+  type ReadFailure,
 } from './app-definition';
-import { badRequest, invalid, MarathonError, notFound } from './errors';
+import { invalid, MarathonError, notFound } from './errors';
 import { EventBus } from './events';
+import { leaderHostPort, pong } from './http-compat';
 import { MarathonService, planJson, stepJson, type DeploymentResult } from './marathon.service';
 import { taskIdOf, type Instance } from './model';
 import { Repository } from './repository';
@@ -80,7 +83,7 @@ export class AppsController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<Record<string, unknown>> {
     const r = readApp(body);
-    if (!r.ok) throw invalid(r.violations);
+    if (!r.ok) throw invalid(r.violations, r.message);
     if (this.m.apps.has(r.app.id))
       throw new MarathonError(409, { message: `An app with id [${r.app.id}] already exists.` });
     if (this.m.groups.has(r.app.id))
@@ -111,17 +114,24 @@ export class AppsController {
   private async bulk(body: unknown, partial: boolean, force: boolean, res: Response) {
     if (!Array.isArray(body)) throw invalid([{ path: '/', errors: ['error.expected.jsarray'] }]);
     const put: AppInput[] = [];
-    const violations = [];
+    const failures: ReadFailure[] = [];
     for (const [i, raw] of body.entries()) {
       const id =
         raw && typeof raw === 'object' ? canonicalPath(String((raw as Q).id ?? '')) : undefined;
       const current = id ? this.m.apps.get(id) : undefined;
       const merged = partial && current ? mergeApp(current, raw as Q) : raw;
       const r = readApp(merged, { path: `(${i})` });
-      if (!r.ok) violations.push(...r.violations);
+      if (!r.ok) failures.push(r);
       else put.push(r.app);
     }
-    if (violations.length) throw invalid(violations);
+    // As Marathon, errors reading the JSON come alone, before validation errors.
+    const unreadable = failures.filter((f) => f.message === INVALID_JSON);
+    if (unreadable.length)
+      throw invalid(
+        unreadable.flatMap((f) => f.violations),
+        INVALID_JSON,
+      );
+    if (failures.length) throw invalid(failures.flatMap((f) => f.violations));
     return deployed(res, await this.m.deploy({ put, remove: [] }, force));
   }
 
@@ -208,7 +218,7 @@ export class AppsController {
     b.id = id;
     const current = this.m.apps.get(id);
     const r = readApp(partial && current ? mergeApp(current, b) : b);
-    if (!r.ok) throw invalid(r.violations);
+    if (!r.ok) throw invalid(r.violations, r.message);
     const d = await this.m.deploy({ put: [r.app], remove: [] }, force);
     this.events.publish('api_post_event', {
       clientIp: req.ip,
@@ -407,9 +417,20 @@ export class GroupsController {
   @Get('v2/groups/*path')
   get(@Req() req: Request, @Query() q: Q) {
     const rest = req.path.slice('/v2/groups'.length);
-    const id = canonicalPath(decodeURIComponent(rest.replace(/\/versions$/, ''))) ?? '';
+    // `/{id}/versions/{version}` (dcos marathon group show --group-version): only the current
+    // version is kept for groups.
+    const at = rest.match(/^(.*)\/versions\/([^/]+)$/);
+    const idPart = at ? at[1] : rest.replace(/\/versions$/, '');
+    const id = canonicalPath(decodeURIComponent(idPart)) ?? '';
     const ids = this.groupIds();
     if (!ids.has(id)) throw notFound(`Group '${id}' does not exist`);
+    if (at) {
+      const version = decodeURIComponent(at[2]);
+      const g = this.groupJson(id, ids, parseEmbed(q.embed));
+      if (g.version !== version)
+        throw notFound(`Group '${id}' does not exist in version ${version}`);
+      return g;
+    }
     if (rest.endsWith('/versions')) return [this.groupJson(id, ids, new Set()).version];
     return this.groupJson(id, ids, parseEmbed(q.embed));
   }
@@ -456,7 +477,7 @@ export class GroupsController {
   private async write(base: string, body: unknown, create: boolean, q: Q, res: Response) {
     const defaultId = create ? undefined : base;
     const r = readGroup(body, { base: create ? base : parentOf(base), defaultId });
-    if (!r.ok) throw invalid(r.violations);
+    if (!r.ok) throw invalid(r.violations, r.message);
     const g = r.group;
     if (create && base !== '/' && g.id !== base && !isUnder(g.id, base))
       throw invalid([{ path: '/id', errors: [`group ${g.id} is not under ${base}`] }]);
@@ -558,6 +579,17 @@ export class GroupsController {
 export class MiscController {
   constructor(private readonly m: MarathonService) {}
 
+  /** Marathon's plugin list (`dcos marathon plugin list`): this Marathon loads no plugins. */
+  @Get('v2/plugins')
+  plugins() {
+    return { plugins: [] };
+  }
+
+  @Get('v2/plugins/:pluginId/*path')
+  plugin(@Req() req: Request) {
+    throw notFound(`No plugin with this pluginId: ${String(req.params.pluginId)}`);
+  }
+
   @Get('v2/queue')
   queue() {
     return { queue: this.m.queue() };
@@ -574,7 +606,7 @@ export class MiscController {
   }
 
   private leaderAddress(): string {
-    return `${this.m.config.ADVERTISE_HOST}:${this.m.config.MARATHON_PORT}`;
+    return leaderHostPort(this.m.config);
   }
 
   @Get('v2/info')
@@ -614,17 +646,41 @@ export class MiscController {
 
   @Get('v2/leader')
   leader() {
+    if (!this.m.isLeader) throw notFound('There is no leader');
     return { leader: this.leaderAddress() };
   }
 
+  /**
+   * Abdication (Marathon's LeaderResource): 200 and leadership ends 500 ms later; alone, this
+   * instance then leads again. `backup`/`restore` (a storage backup at abdication) are not
+   * supported: refused, nothing done.
+   */
   @Delete('v2/leader')
-  abdicate() {
-    throw badRequest('This Marathon runs as the only instance and cannot abdicate');
+  abdicate(@Query() q: Q) {
+    const unsupported = ['backup', 'restore'].filter((k) => q[k] !== undefined);
+    if (unsupported.length)
+      throw invalid(
+        unsupported.map((k) => ({
+          path: `/${k}`,
+          errors: [`${k} on abdication is not supported by this Marathon`],
+        })),
+      );
+    if (!this.m.isLeader) throw notFound('There is no leader');
+    this.m.abdicate();
+    return { message: 'Leadership abdicated' };
   }
 
+  /** As Marathon's SystemResource.ping: negotiated on Accept, 204 when nothing fits. */
   @Get('ping')
-  ping(@Res() res: Response) {
-    res.type('text/plain').send('pong');
+  ping(@Req() req: Request, @Res() res: Response) {
+    const p = pong(req.get('accept'));
+    if (!p) {
+      res.status(204).end();
+      return;
+    }
+    // Set by hand: Express would add a charset Marathon does not send.
+    res.status(200).setHeader('Content-Type', p.type);
+    res.end(p.body);
   }
 }
 

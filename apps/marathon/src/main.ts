@@ -7,6 +7,8 @@ import { NatsClient, NatsTransport } from '@dcos/nats';
 import { DCOS_TS_VERSION, configureHttp } from '@dcos/service';
 import { AppModule } from './app.module';
 import { marathonConfigShape } from './config';
+import { marathonFilters } from './http-compat';
+import { MarathonService } from './marathon.service';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit('marathon', marathonConfigShape);
@@ -17,6 +19,7 @@ async function main(): Promise<void> {
   app.disable('x-powered-by');
   // Marathon clients (curl -d) often send no or a form content type: every body is JSON.
   app.use(json({ limit: '10mb', strict: false, type: () => true }));
+  app.use(marathonFilters(app.get(MarathonService), config));
   configureHttp(app, {
     title: 'dcos-ts Marathon',
     description: 'Marathon-compatible /v2 API for long-running apps',

@@ -42,6 +42,7 @@ import {
   appJson,
   configKey,
   cycleViolation,
+  effectiveDependencies,
   type AppDefinition,
   type AppInput,
   type HealthCheck,
@@ -102,6 +103,9 @@ export interface Change {
 const HEALTHY_STATES = new Set(['TASK_RUNNING']);
 const MARATHON_CHECKS = new Set(['HTTP', 'HTTPS', 'TCP']);
 
+/** Marathon's LeaderResource.abdicationDelay: the answer goes out before leadership ends. */
+const ABDICATION_DELAY_MS = 500;
+
 /** ACCEPT calls of one offers round waiting for the master at once. */
 const ACCEPTS_IN_FLIGHT = 16;
 
@@ -143,6 +147,10 @@ export class MarathonService implements OnApplicationBootstrap, OnModuleDestroy 
   private demandGrew = false;
   private ticking = false;
   private loaded = false;
+  private leading = false;
+  private destroyed = false;
+  private abdication?: NodeJS.Timeout;
+  private readonly leaderWaiters: (() => void)[] = [];
 
   constructor(
     private readonly repo: Repository,
@@ -165,6 +173,11 @@ export class MarathonService implements OnApplicationBootstrap, OnModuleDestroy 
     for (const i of s.instances) this.instances.set(i.instanceId, i);
     this.frameworkId = s.frameworkId;
     this.loaded = true;
+    this.startLeadership();
+  }
+
+  /** Lead: the scheduler driver (SUBSCRIBE with the stored framework id) and the loops. */
+  private startLeadership(): void {
     this.driver = new SchedulerDriver(this.nats, {
       frameworkInfo: {
         user: process.env.USER ?? 'root',
@@ -201,12 +214,72 @@ export class MarathonService implements OnApplicationBootstrap, OnModuleDestroy 
     this.driver.start();
     this.loop = setInterval(() => void this.tick(), this.config.MARATHON_RECONCILE_INTERVAL_MS);
     this.healthLoop = setInterval(() => this.runHealthChecks(), 250);
+    this.leading = true;
+    for (const w of this.leaderWaiters.splice(0)) w();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  private stopLeadership(): void {
+    this.leading = false;
     if (this.loop) clearInterval(this.loop);
     if (this.healthLoop) clearInterval(this.healthLoop);
     this.driver?.stop();
+  }
+
+  /** This instance leads (false only while it gives leadership up and takes it again). */
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  /** Resolves true once this instance leads, false if it does not within `timeoutMs`. */
+  whenLeading(timeoutMs: number): Promise<boolean> {
+    if (this.leading) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const t = setTimeout(() => resolve(this.leading), timeoutMs);
+      this.leaderWaiters.push(() => {
+        clearTimeout(t);
+        resolve(true);
+      });
+    });
+  }
+
+  /**
+   * DELETE /v2/leader. Marathon abdicates after 500 ms and its process ends, for the next leader
+   * (itself once restarted, when alone) to take over from storage. This single instance does that
+   * in place: it stops leading (loops and scheduler stream), writes its state, then leads again
+   * with a new SUBSCRIBE under the same framework id (a failover: tasks keep running).
+   * Returns false when an abdication is already under way.
+   */
+  abdicate(delayMs = ABDICATION_DELAY_MS): boolean {
+    if (this.abdication || !this.leading) return false;
+    this.abdication = setTimeout(() => {
+      void this.reelect()
+        .catch((e) => this.logger.error(`re-election failed: ${(e as Error).stack}`))
+        .finally(() => (this.abdication = undefined));
+    }, delayMs);
+    return true;
+  }
+
+  private async reelect(): Promise<void> {
+    this.logger.warn('leadership abdicated: stopping, then leading again (single instance)');
+    this.stopLeadership();
+    // Let a running tick finish: it may still write state.
+    for (let waited = 0; this.ticking && waited < 10_000; waited += 20)
+      await new Promise((r) => setTimeout(r, 20));
+    try {
+      await this.repo.flush();
+    } finally {
+      if (!this.destroyed) {
+        this.healthNext.clear();
+        this.startLeadership();
+        this.logger.log('elected leader again');
+      }
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.destroyed = true;
+    if (this.abdication) clearTimeout(this.abdication);
+    this.stopLeadership();
     await this.repo.flush();
   }
 
@@ -1251,13 +1324,18 @@ export class MarathonService implements OnApplicationBootstrap, OnModuleDestroy 
       next.set(app.id, app);
       target.push(app);
     }
-    const cycle = cycleViolation([...next.values()]);
+    // Groups' dependencies hold for the apps inside them (those of the change, once applied).
+    const groupsNext = new Map(this.groups);
+    for (const g of change.groups ?? []) groupsNext.set(g.id, g);
+    for (const g of change.removeGroups ?? []) groupsNext.delete(g);
+    const deps = (a: AppDefinition) => effectiveDependencies(a, groupsNext.values());
+    const cycle = cycleViolation([...next.values()].map((a) => ({ ...a, dependencies: deps(a) })));
     if (cycle) throw invalid([cycle]);
     const planned = (a: AppDefinition) => ({
       id: a.id,
       instances: a.instances,
       configKey: a.versionInfo.lastConfigChangeAt,
-      dependencies: a.dependencies,
+      dependencies: deps(a),
     });
     const originalApps = affected
       .map((id) => this.apps.get(id))
@@ -1463,10 +1541,11 @@ export function stepJson(step: PlanStep): Record<string, unknown> {
 }
 
 export function planJson(d: DeploymentRecord): Record<string, unknown> {
+  // Marathon's plan in events: id, version, steps, original, target (no affectedApps: clients
+  // such as marathon-python build their plan object from exactly these keys).
   return {
     id: d.id,
     version: d.version,
-    affectedApps: d.affectedApps,
     steps: d.steps.map(stepJson),
     original: {
       id: '/',

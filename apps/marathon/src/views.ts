@@ -6,9 +6,8 @@ import type { MarathonService } from './marathon.service';
 export function taskJson(i: Instance): Record<string, unknown> {
   const t: Record<string, unknown> = {
     appId: i.appId,
-    healthCheckResults: i.health
-      .filter(Boolean)
-      .map((h) => ({ ...h, instanceId: { idString: i.instanceId }, taskId: taskIdOf(i) })),
+    // Marathon's RAML `Health`: the instance id as a string (since EnrichedTask is RAML, 1.6).
+    healthCheckResults: i.health.filter(Boolean).map((h) => ({ ...h, instanceId: i.instanceId })),
     host: i.host ?? '',
     id: taskIdOf(i),
     ipAddresses: i.ipAddresses,

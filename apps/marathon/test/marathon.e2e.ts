@@ -89,7 +89,14 @@ describe('marathon /v2 against a fake master', () => {
     ];
     master = new FakeMaster(prefix, agents);
     await master.start();
-    env = { DATABASE_URL: db.url, NATS_PREFIX: prefix, MARATHON_RECONCILE_INTERVAL_MS: '100' };
+    // Bound to every interface, advertised as `localhost`: /v2/leader must name the latter.
+    env = {
+      DATABASE_URL: db.url,
+      NATS_PREFIX: prefix,
+      MARATHON_RECONCILE_INTERVAL_MS: '100',
+      BIND_HOST: '0.0.0.0',
+      ADVERTISE_HOST: 'localhost',
+    };
     svc = await startService('marathon', env);
     await listen();
     await waitFor('marathon to subscribe', () => master.frameworkId);
@@ -504,5 +511,177 @@ describe('marathon /v2 against a fake master', () => {
     const g = (await api('/v2/groups/prod')).body as { enforceRole: boolean; apps: unknown[] };
     expect(g.enforceRole).toBe(true);
     expect(g.apps).toHaveLength(1);
+  });
+
+  it('Marathon clients: /ping negotiation, /v2/leader and its headers, /v2/plugins, the plan in events', async () => {
+    const plain = await fetch(`${svc.url}/ping`);
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get('content-type')).toBe('text/plain');
+    expect(await plain.text()).toBe('pong');
+    const curl = await fetch(`${svc.url}/ping`, { headers: { Accept: '*/*' } });
+    expect([curl.headers.get('content-type'), await curl.text()]).toEqual(['text/plain', 'pong']);
+    const json = await fetch(`${svc.url}/ping`, { headers: { Accept: 'application/json' } });
+    expect(json.headers.get('content-type')).toBe('application/json');
+    expect(await json.json()).toBe('pong');
+    const none = await fetch(`${svc.url}/ping`, { headers: { Accept: 'image/png' } });
+    expect(none.status).toBe(204);
+
+    const leader = await api('/v2/leader');
+    expect(leader.status).toBe(200);
+    expect(leader.body).toEqual({ leader: `localhost:${svc.port}` });
+    // Marathon's LeaderProxyFilter and CacheDisablingFilter headers.
+    expect(leader.headers.get('x-marathon-leader')).toBe(`http://localhost:${svc.port}`);
+    expect(leader.headers.get('cache-control')).toBe('no-cache, no-store, must-revalidate');
+    expect(((await api('/v2/info')).body as { leader: string }).leader).toBe(
+      `localhost:${svc.port}`,
+    );
+    // dcos marathon plugin list.
+    expect((await api('/v2/plugins')).body).toEqual({ plugins: [] });
+    expect((await api('/v2/plugins/x/y')).body).toEqual({
+      message: 'No plugin with this pluginId: x',
+    });
+    // Deployment events carry Marathon's plan keys only (marathon-python builds its plan
+    // object from exactly these).
+    const info = sse.find((e) => e.event === 'deployment_info');
+    expect(Object.keys(info?.data.plan as object).sort()).toEqual([
+      'id',
+      'original',
+      'steps',
+      'target',
+      'version',
+    ]);
+  });
+
+  it('relative dependencies are stored absolute: against the root in /v2/apps, the group in /v2/groups', async () => {
+    const deps = ['../backend', './db', 'db'];
+    const app1 = await api('/v2/apps', {
+      method: 'POST',
+      body: JSON.stringify({ id: '/rel/web', cmd: 'sleep 1000', instances: 0, dependencies: deps }),
+    });
+    expect(app1.status).toBe(201);
+    // Absolute, each once (a set in Marathon).
+    expect((app1.body as { dependencies: string[] }).dependencies).toEqual(['/backend', '/db']);
+    const grp = await api('/v2/groups', {
+      method: 'POST',
+      body: JSON.stringify({
+        id: '/relg',
+        dependencies: ['cache'],
+        apps: [{ id: 'web', cmd: 'sleep 1000', instances: 0, dependencies: deps }],
+      }),
+    });
+    expect(grp.status).toBe(201);
+    const stored = (await api('/v2/apps/relg/web')).body as { app: { dependencies: string[] } };
+    // The group's own dependency stays on the group.
+    expect(stored.app.dependencies).toEqual(['/backend', '/relg/db']);
+    const g = (await api('/v2/groups/relg')).body as { dependencies: string[]; version: string };
+    expect(g.dependencies).toEqual(['/relg/cache']);
+    // A group at a version (dcos marathon group show --group-version).
+    expect((await api('/v2/groups/relg/versions')).body).toEqual([g.version]);
+    const atVersion = await api(`/v2/groups/relg/versions/${encodeURIComponent(g.version)}`);
+    expect(atVersion.status).toBe(200);
+    expect(atVersion.body).toMatchObject({ id: '/relg', version: g.version });
+    const old = await api('/v2/groups/relg/versions/2000-01-01T00:00:00.000Z');
+    expect(old.status).toBe(404);
+    expect(old.body).toEqual({
+      message: "Group '/relg' does not exist in version 2000-01-01T00:00:00.000Z",
+    });
+    // PUT /v2/apps/{id} resolves them the same way as POST.
+    const put = await api('/v2/apps/rel/web', {
+      method: 'PUT',
+      body: JSON.stringify({ dependencies: ['./other'] }),
+    });
+    expect(put.status).toBe(200);
+    await waitFor(
+      'the PUT deployed',
+      async () =>
+        ((await api('/v2/apps/rel/web')).body as { app: { dependencies: string[] } }).app
+          .dependencies[0] === '/other',
+    );
+  });
+
+  it('health checks with timeoutSeconds equal to, above or below intervalSeconds are accepted; a bad docker network is 422', async () => {
+    for (const [i, timeoutSeconds] of [10, 11, 9].entries()) {
+      const r = await api('/v2/apps', {
+        method: 'POST',
+        body: JSON.stringify({
+          id: `/hc/t${i}`,
+          cmd: 'sleep 1000',
+          instances: 0,
+          healthChecks: [{ protocol: 'TCP', intervalSeconds: 10, timeoutSeconds }],
+        }),
+      });
+      expect(r.status).toBe(201);
+      expect((r.body as { healthChecks: unknown[] }).healthChecks[0]).toMatchObject({
+        intervalSeconds: 10,
+        timeoutSeconds,
+      });
+    }
+    const docker = (network: unknown) => ({
+      id: '/dockernet',
+      instances: 0,
+      container: { type: 'DOCKER', docker: { image: 'nginx', network } },
+    });
+    const bad = await api('/v2/apps', { method: 'POST', body: JSON.stringify(docker('OVERLAY')) });
+    expect(bad.status).toBe(422);
+    expect(bad.body).toEqual({
+      message: 'Invalid JSON',
+      details: [{ path: '/container/docker/network', errors: ['error.unknown.enum.literal'] }],
+    });
+    const inGroup = await api('/v2/groups', {
+      method: 'POST',
+      body: JSON.stringify({ id: '/dn', apps: [{ ...docker(3), id: 'a' }] }),
+    });
+    expect(inGroup.status).toBe(422);
+    expect((inGroup.body as { details: { path: string }[] }).details[0].path).toBe(
+      '/apps(0)/container/docker/network',
+    );
+    expect((await api('/v2/apps/dockernet')).status).toBe(404);
+    expect((await api('/v2/groups/dn')).status).toBe(404);
+    const good = await api('/v2/apps', { method: 'POST', body: JSON.stringify(docker('host')) });
+    expect(good.status).toBe(201);
+    expect(good.body).toMatchObject({ container: { docker: { network: 'HOST' } } });
+  });
+
+  it('DELETE /v2/leader: 200 "Leadership abdicated", then leads again (same framework, tasks kept, still deploys)', async () => {
+    await waitFor(
+      'no deployment running',
+      async () => ((await api('/v2/deployments')).body as unknown[]).length === 0,
+    );
+    const before = (await api('/v2/tasks')).body as { tasks: { id: string }[] };
+    const fw = master.frameworkId;
+    const subs = master.subscribes.length;
+    const launches = master.calls.filter((c) => c.type === 'ACCEPT').length;
+    const r = await api('/v2/leader', { method: 'DELETE' });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ message: 'Leadership abdicated' });
+    // backup/restore are not supported: refused, nothing done.
+    expect((await api('/v2/leader?backup=file:///tmp/b', { method: 'DELETE' })).status).toBe(422);
+    await waitFor(
+      'a new SUBSCRIBE (failover) after the abdication',
+      () => master.subscribes.length > subs,
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    expect(
+      master.subscribes[master.subscribes.length - 1].subscribe?.framework_info.id?.value,
+    ).toBe(fw);
+    expect((await api('/v2/leader')).body).toEqual({
+      leader: `localhost:${svc.port}`,
+    });
+    const after = (await api('/v2/tasks')).body as { tasks: { id: string }[] };
+    expect(after.tasks.map((t) => t.id).sort()).toEqual(before.tasks.map((t) => t.id).sort());
+    expect(master.calls.filter((c) => c.type === 'ACCEPT').length).toBe(launches);
+    // The instance still schedules: a new app gets a running task.
+    const created = await api('/v2/apps', {
+      method: 'POST',
+      body: JSON.stringify({ id: '/after-abdication', cmd: 'sleep 1000', cpus: 0.1, mem: 16 }),
+    });
+    expect(created.status).toBe(201);
+    await waitFor(
+      'the new app running',
+      async () => (await app('/after-abdication')).app.tasksRunning === 1,
+      { timeoutMs: 30_000 },
+    );
   });
 });

@@ -12,7 +12,9 @@ describe('path ids', () => {
     expect(canonicalPath('/Prod')).toBeUndefined();
     expect(canonicalPath('/-a')).toBeUndefined();
     expect(canonicalPath('/a_b')).toBeUndefined();
-    expect(canonicalPath('/../a')).toBeUndefined();
+    // Marathon's PathId.canonicalPath: `..` above the root stays at the root.
+    expect(canonicalPath('/../a')).toBe('/a');
+    expect(canonicalPath('../../backend', '/prod')).toBe('/backend');
   });
   it('names tasks as Marathon sends them to Mesos', () => {
     expect(mesosTaskName('/prod/web')).toBe('web.prod');

@@ -5,7 +5,11 @@
 
 const SEGMENT = /^(([a-z0-9])|([a-z0-9][a-z0-9.-]*[a-z0-9]))$/;
 
-/** Resolve `id` against `base` into a canonical absolute path (`/a/b`), or undefined if invalid. */
+/**
+ * Resolve `id` against `base` into a canonical absolute path (`/a/b`), or undefined if invalid.
+ * As Marathon's `PathId.canonicalPath`, `..` above the root stays at the root (`../x` from `/`
+ * is `/x`).
+ */
 export function canonicalPath(id: string, base = '/'): string | undefined {
   if (typeof id !== 'string') return undefined;
   const parts = (id.startsWith('/') ? id : `${base.replace(/\/+$/, '')}/${id}`).split('/');
@@ -13,7 +17,6 @@ export function canonicalPath(id: string, base = '/'): string | undefined {
   for (const p of parts) {
     if (p === '' || p === '.') continue;
     if (p === '..') {
-      if (out.length === 0) return undefined;
       out.pop();
       continue;
     }
