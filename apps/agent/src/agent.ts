@@ -663,12 +663,20 @@ export class Agent {
     const r = this.tasks.get(key(ex.frameworkId, taskId));
     const seen = (x: TaskRecord) => x.statuses.some((st) => st.uuid === s.uuid);
     if (!r || r.executorId !== ex.executorId || seen(r)) {
-      const done = r ?? this.completed.find((c) => c.frameworkId === ex.frameworkId && c.task.task_id.value === taskId);
+      const done =
+        r ??
+        this.completed.find(
+          (c) => c.frameworkId === ex.frameworkId && c.task.task_id.value === taskId,
+        );
       if (done && done.executorId === ex.executorId && seen(done)) {
         // A resend of an update the agent has: acknowledge it again once it is in the stream.
         const queued = this.queue.pendingUpdates().some((u) => u.status.uuid === s.uuid);
         if (queued) ex.unacked.add(s.uuid);
-        else ex.conn?.send({ type: 'ACKNOWLEDGED', acknowledged: { task_id: s.task_id, uuid: s.uuid } });
+        else
+          ex.conn?.send({
+            type: 'ACKNOWLEDGED',
+            acknowledged: { task_id: s.task_id, uuid: s.uuid },
+          });
         return;
       }
       if (done && done.executorId === ex.executorId) return; // ended already: a late update
@@ -737,7 +745,9 @@ export class Agent {
       ex.shutdownTimer = setTimeout(() => void this.containerizer?.kill(ex.containerId, 0), grace);
       ex.shutdownTimer.unref();
     } else {
-      void ex.starting.then(() => this.containerizer?.kill(ex.containerId, grace)).catch(() => undefined);
+      void ex.starting
+        .then(() => this.containerizer?.kill(ex.containerId, grace))
+        .catch(() => undefined);
     }
   }
 
@@ -751,7 +761,10 @@ export class Agent {
           reason: memory ? t.reason : 'REASON_EXECUTOR_TERMINATED',
           message: `Executor terminated: ${t.message}`,
         });
-    this.log('info', `executor ${ex.executorId} of framework ${ex.frameworkId} ended: ${t.message}`);
+    this.log(
+      'info',
+      `executor ${ex.executorId} of framework ${ex.frameworkId} ended: ${t.message}`,
+    );
     this.executorGone(ex);
   }
 
@@ -799,10 +812,8 @@ export class Agent {
       if (t.check) parseCheck(t.check);
       // The sandbox is known before the process exists: volumes are in place when it starts.
       const containerId = randomUUID();
-      const volumes = taskVolumes(
-        t,
-        sandboxOf(containerId),
-        (role, id) => this.persistent.dir(role, id),
+      const volumes = taskVolumes(t, sandboxOf(containerId), (role, id) =>
+        this.persistent.dir(role, id),
       );
       if (typeof volumes === 'string') throw new Error(volumes);
       if (volumes.length > 0) {
@@ -948,7 +959,9 @@ export class Agent {
         type: 'KILL',
         kill: {
           task_id: r.task.task_id,
-          ...(graceNs !== undefined ? { kill_policy: { grace_period: { nanoseconds: graceNs } } } : {}),
+          ...(graceNs !== undefined
+            ? { kill_policy: { grace_period: { nanoseconds: graceNs } } }
+            : {}),
         },
       });
     } else if (ex.queued.some((t) => t.task_id.value === taskId)) {

@@ -60,12 +60,8 @@ export class ExecutorController {
     }
   }
 
-  private subscribe(
-    call: ReturnType<typeof parseExecutorCall>,
-    req: Request,
-    res: Response,
-  ): void {
-    let heartbeat: NodeJS.Timeout | undefined;
+  private subscribe(call: ReturnType<typeof parseExecutorCall>, req: Request, res: Response): void {
+    const timer: { heartbeat?: NodeJS.Timeout } = {};
     let open = true;
     const conn: ExecutorConnection = {
       send: (event) => {
@@ -74,7 +70,7 @@ export class ExecutorController {
       close: () => {
         if (!open) return;
         open = false;
-        if (heartbeat) clearInterval(heartbeat);
+        clearInterval(timer.heartbeat);
         res.end();
       },
     };
@@ -83,12 +79,12 @@ export class ExecutorController {
     res.setHeader('Cache-Control', 'no-cache');
     // Throws (a 4xx) for an unknown executor before any byte of the 200 goes out.
     const ex = this.agent.executorSubscribe(call, conn);
-    heartbeat = setInterval(() => conn.send({ type: 'HEARTBEAT' }), EXECUTOR_HEARTBEAT_MS);
-    heartbeat.unref();
+    timer.heartbeat = setInterval(() => conn.send({ type: 'HEARTBEAT' }), EXECUTOR_HEARTBEAT_MS);
+    timer.heartbeat.unref();
     req.socket.setKeepAlive(true);
     res.on('close', () => {
       open = false;
-      if (heartbeat) clearInterval(heartbeat);
+      clearInterval(timer.heartbeat);
       this.agent.executorDisconnected(ex, conn);
     });
   }

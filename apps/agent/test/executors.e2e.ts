@@ -149,15 +149,16 @@ describe('executors (custom over the v1 executor HTTP API, default for task grou
       type: 'ACCEPT',
       accept: {
         offer_ids: [offer.id],
-        operations: operations.map((op) => JSON.parse(JSON.stringify(op).replaceAll('@AGENT@', agentId))),
+        operations: operations.map((op) =>
+          JSON.parse(JSON.stringify(op).replaceAll('@AGENT@', agentId)),
+        ),
         filters: { refuse_seconds: 0 },
       },
     });
     expect(r.status).toBe(202);
   };
   const update = (taskId: string, state: string) => fw.waitUpdate(taskId, state, 60_000);
-  const agentState = async (): Promise<Json> =>
-    (await httpJson(`${agent.url}/state`)).body as Json;
+  const agentState = async (): Promise<Json> => (await httpJson(`${agent.url}/state`)).body as Json;
   const masterFramework = async (): Promise<Json> =>
     (((await httpJson(`${master.url}/master/state`)).body as Json).frameworks as Json[]).find(
       (f) => f.id === fw.frameworkId,
@@ -280,8 +281,9 @@ describe('executors (custom over the v1 executor HTTP API, default for task grou
 
   it('a second task for the same executor id goes to the running executor; KILL → TASK_KILLED', async () => {
     const before = (await agentExecutor('exec-1')) as Json;
-    const pid = (JSON.parse(fs.readFileSync(path.join(before.directory, 'env.json'), 'utf8')) as Json)
-      .pid;
+    const pid = (
+      JSON.parse(fs.readFileSync(path.join(before.directory, 'env.json'), 'utf8')) as Json
+    ).pid;
     await accept([
       {
         type: 'LAUNCH',
@@ -357,7 +359,9 @@ describe('executors (custom over the v1 executor HTTP API, default for task grou
       type: 'UPDATE',
       framework_id: { value: fw.frameworkId },
       executor_id: { value: 'exec-1' },
-      update: { status: { task_id: { value: 't' }, state: 'TASK_STAGING', uuid: b64('0123456789abcdef') } },
+      update: {
+        status: { task_id: { value: 't' }, state: 'TASK_STAGING', uuid: b64('0123456789abcdef') },
+      },
     });
     expect(staging.status).toBe(400);
     expect(staging.json?.field).toBe('update.status.state');
@@ -409,7 +413,9 @@ describe('executors (custom over the v1 executor HTTP API, default for task grou
       expect(s.executor_id).toEqual({ value: 'group-1' });
       expect(s.container_status.container_id.parent.value).toBeTruthy();
     }
-    expect(r1.container_status.container_id.parent).toEqual(r2.container_status.container_id.parent);
+    expect(r1.container_status.container_id.parent).toEqual(
+      r2.container_status.container_id.parent,
+    );
     const ex = await waitFor('group-1 in the agent /state', () => agentExecutor('group-1'));
     expect(ex.type).toBe('DEFAULT');
     expect(ex.container).toBe(r1.container_status.container_id.parent.value);
@@ -418,9 +424,13 @@ describe('executors (custom over the v1 executor HTTP API, default for task grou
     );
     expect((ex.tasks as Json[]).map((t) => t.id).sort()).toEqual(['g-failer', 'g-sleeper']);
     // Each task in its nested sandbox.
-    await waitFor('the sleeper wrote its stdout', () =>
-      fs.existsSync(path.join(ex.directory, 'tasks', 'g-sleeper', 'stdout')) &&
-      fs.readFileSync(path.join(ex.directory, 'tasks', 'g-sleeper', 'stdout'), 'utf8').includes('sleeping'),
+    await waitFor(
+      'the sleeper wrote its stdout',
+      () =>
+        fs.existsSync(path.join(ex.directory, 'tasks', 'g-sleeper', 'stdout')) &&
+        fs
+          .readFileSync(path.join(ex.directory, 'tasks', 'g-sleeper', 'stdout'), 'utf8')
+          .includes('sleeping'),
     );
 
     fs.writeFileSync(path.join(ex.directory, 'go'), '');

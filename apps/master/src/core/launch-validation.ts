@@ -108,7 +108,9 @@ export function validateLaunch(req: LaunchRequest): LaunchVerdict {
 
   /** A task group: every task valid and all of them (and a new executor) fit, or none launches. */
   function launchGroup(g: TaskGroupLaunch): void {
+    const leftBefore = left;
     const fail = (message: string) => {
+      left = leftBefore; // a refused group takes nothing
       for (const task of g.tasks) rejected.push({ task, reason: 'REASON_TASK_INVALID', message });
     };
     if (g.tasks.length === 0) return;
@@ -119,7 +121,6 @@ export function validateLaunch(req: LaunchRequest): LaunchVerdict {
     const ids = new Set<string>();
     let total: Resources = EMPTY;
     const each: Resources[] = [];
-    const leftBefore = left;
     for (const task of g.tasks) {
       if (ids.has(task.task_id.value)) return fail(`Task has duplicate ID: ${task.task_id.value}`);
       ids.add(task.task_id.value);
@@ -136,7 +137,10 @@ export function validateLaunch(req: LaunchRequest): LaunchVerdict {
     if (typeof charged === 'string') return fail(charged);
     const extra = subtract(charged, total);
     g.tasks.forEach((task, i) =>
-      take({ ...task, executor }, i === 0 ? add(each[i] as Resources, extra) : (each[i] as Resources)),
+      take(
+        { ...task, executor },
+        i === 0 ? add(each[i] as Resources, extra) : (each[i] as Resources),
+      ),
     );
     if (executor.executor_id?.value) starting.set(executor.executor_id.value, executor);
     groups.push(g.tasks.map((t) => t.task_id.value));
@@ -156,7 +160,8 @@ export function validateLaunch(req: LaunchRequest): LaunchVerdict {
       return `The executor of a task group must be of type DEFAULT (got ${String(e.type ?? 'none')})`;
     if (op === 'LAUNCH' && type !== 'CUSTOM')
       return `A LAUNCH executor must be of type CUSTOM (got ${String(type)}); DEFAULT executors run task groups (LAUNCH_GROUP)`;
-    if (type === 'CUSTOM' && !e.command) return "'ExecutorInfo.command' must be set for a CUSTOM executor";
+    if (type === 'CUSTOM' && !e.command)
+      return "'ExecutorInfo.command' must be set for a CUSTOM executor";
     if (type === 'DEFAULT' && e.command !== undefined)
       return "'ExecutorInfo.command' must not be set for a DEFAULT executor";
     const known = req.runningExecutor?.(id) ?? starting.get(id);
