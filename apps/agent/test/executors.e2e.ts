@@ -63,7 +63,27 @@ function update(task_id, state, message) {
   } } });
 }
 
-call({ type: 'SUBSCRIBE', subscribe: { unacknowledged_tasks: [], unacknowledged_updates: [] } }, (res) => {
+// A checkpointing framework's executor outlives an agent restart: it subscribes again.
+let subscribed = false;
+function retry() {
+  if (process.env.MESOS_CHECKPOINT !== '1') process.exit(0);
+  subscribed = false;
+  setTimeout(subscribe, 300);
+}
+function subscribe() {
+  const req = http.request(
+    { host, port, path: '/api/v1/executor', method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' } },
+    onSubscribed,
+  );
+  req.on('error', (e) => { log('calls.log', { error: e.message }); if (!subscribed) retry(); });
+  req.end(JSON.stringify({ ...ids, type: 'SUBSCRIBE',
+    subscribe: { unacknowledged_tasks: [], unacknowledged_updates: [] } }));
+}
+subscribe();
+
+function onSubscribed(res) {
+  subscribed = true;
   log('calls.log', { type: 'SUBSCRIBE', status: res.statusCode, contentType: res.headers['content-type'] });
   let buf = Buffer.alloc(0);
   res.on('data', (chunk) => {
@@ -78,8 +98,9 @@ call({ type: 'SUBSCRIBE', subscribe: { unacknowledged_tasks: [], unacknowledged_
       onEvent(ev);
     }
   });
-  res.on('end', () => process.exit(0));
-});
+  res.on('end', retry);
+  res.on('error', () => undefined);
+}
 
 function onEvent(ev) {
   log('events.log', ev);
@@ -101,6 +122,7 @@ describe('executors (custom over the v1 executor HTTP API, default for task grou
   let db: TestDatabase;
   let master: TestService;
   let agent: TestService;
+  let agentEnv: Record<string, string>;
   let workDir = '';
   let scriptDir = '';
   let script = '';
@@ -192,14 +214,15 @@ describe('executors (custom over the v1 executor HTTP API, default for task grou
       MASTER_SCHEDULER_HEARTBEAT_SECONDS: '2',
     });
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'executors-agent-'));
-    agent = await startService('agent', {
+    agentEnv = {
       NATS_PREFIX: prefix,
       AGENT_PORT: String(await freePort()),
       AGENT_WORK_DIR: workDir,
       AGENT_NODE_NAME: 'executor-node',
       AGENT_RESOURCES: 'cpus:4;mem:2048;disk:1024;ports:[34000-34010]',
       AGENT_KILL_GRACE_MS: '500',
-    });
+    };
+    agent = await startService('agent', agentEnv);
     fw = new HttpScheduler(master.url, { name: 'executors-e2e', user: '', failover_timeout: 0 });
     await fw.subscribe();
   });
@@ -467,6 +490,86 @@ describe('executors (custom over the v1 executor HTTP API, default for task grou
     for (const id of ['gb-1', 'gb-2']) {
       const err = await update(id, 'TASK_ERROR');
       expect(err.message).toMatch(/DEFAULT/);
+    }
+  });
+
+  it('after an agent restart a checkpointing executor subscribes again and still gets KILL', async () => {
+    const fw2 = new HttpScheduler(master.url, {
+      name: 'executors-e2e-checkpoint',
+      user: '',
+      checkpoint: true,
+      failover_timeout: 0,
+    });
+    try {
+      await fw2.subscribe();
+      // The first framework holds the agent's offers: it gives them back (also any that
+      // arrive meanwhile) until the second one has an offer.
+      const giveBack = async () => {
+        const held = fw.offers().filter((o) => !used.has(o.id.value));
+        for (const o of held) used.add(o.id.value);
+        if (held.length > 0)
+          await fw.call({
+            type: 'DECLINE',
+            decline: { offer_ids: held.map((o) => o.id), filters: { refuse_seconds: 300 } },
+          });
+      };
+      const offer = await waitFor(
+        'an offer for the checkpointing framework',
+        async () => {
+          await giveBack();
+          return fw2
+            .offers()
+            .find((o) =>
+              (o.resources as Json[]).some((r) => r.name === 'cpus' && r.scalar.value >= 1),
+            );
+        },
+        { timeoutMs: 60_000, intervalMs: 300 },
+      );
+      agentId = offer.agent_id.value;
+      const task = JSON.parse(
+        JSON.stringify(executorTask('t-ckpt', customExecutor('exec-ckpt'), 'run')).replace(
+          '@AGENT@',
+          agentId,
+        ),
+      ) as Json;
+      const r = await fw2.call({
+        type: 'ACCEPT',
+        accept: {
+          offer_ids: [offer.id],
+          operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }],
+        },
+      });
+      expect(r.status).toBe(202);
+      await fw2.waitUpdate('t-ckpt', 'TASK_RUNNING', 60_000);
+      const ex = (await agentExecutor('exec-ckpt')) as Json;
+      const envFile = path.join(ex.directory, 'env.json');
+      const before = JSON.parse(fs.readFileSync(envFile, 'utf8')) as Json;
+      expect(before.MESOS_CHECKPOINT).toBe('1');
+
+      await agent.stop();
+      agent = await startService('agent', agentEnv);
+      await waitFor(
+        'the executor subscribed again',
+        () =>
+          readLines(path.join(ex.directory, 'events.log')).filter((e) => e.type === 'SUBSCRIBED')
+            .length >= 2,
+        { timeoutMs: 60_000 },
+      );
+      // The same process, known to the restarted agent.
+      expect((JSON.parse(fs.readFileSync(envFile, 'utf8')) as Json).pid).toBe(before.pid);
+      expect((await agentExecutor('exec-ckpt'))?.container).toBe(ex.container);
+
+      const kill = await fw2.call({
+        type: 'KILL',
+        kill: { task_id: { value: 't-ckpt' }, agent_id: { value: agentId } },
+      });
+      expect(kill.status).toBe(202);
+      const killed = await fw2.waitUpdate('t-ckpt', 'TASK_KILLED', 60_000);
+      expect(killed.message).toBe('killed by the test executor');
+      await fw2.call({ type: 'TEARDOWN' });
+    } finally {
+      fw2.close();
+      await fw.call({ type: 'REVIVE' });
     }
   });
 
