@@ -400,6 +400,16 @@ describe('executors (custom over the v1 executor HTTP API, default for task grou
     const err = await update('t-bad', 'TASK_ERROR');
     expect(err.reason).toBe('REASON_TASK_INVALID');
     expect(err.message).toMatch(/ExecutorInfo\.command/);
+    // A malformed LAUNCH_GROUP is refused as a whole, naming the field.
+    const malformed = await fw.call({
+      type: 'ACCEPT',
+      accept: {
+        offer_ids: [{ value: 'any' }],
+        operations: [{ type: 'LAUNCH_GROUP', launch_group: { executor: {}, task_group: {} } }],
+      },
+    });
+    expect(malformed.status).toBe(400);
+    expect(malformed.text).toMatch(/operations\[0\]\.launch_group\.task_group\.tasks/);
   });
 
   it('LAUNCH_GROUP: both tasks RUNNING under the default executor; one fails, the other is killed', async () => {
