@@ -546,6 +546,8 @@ export function v1Task(t: TaskRec): Record<string, unknown> {
   if (t.info.discovery) out.discovery = t.info.discovery;
   if (t.info.container) out.container = t.info.container;
   if (t.info.command?.user) out.user = t.info.command.user;
+  const executorId = executorOfTask(t)?.executor_id?.value;
+  if (executorId) out.executor_id = { value: executorId };
   return out;
 }
 
@@ -657,10 +659,28 @@ export function v1GetFrameworks(ctx: RenderContext): Record<string, unknown> {
   };
 }
 
+/** v1 GET_EXECUTORS: the executors frameworks supplied, one per agent and id, of live tasks. */
+export function v1GetExecutors(ctx: RenderContext): Record<string, unknown> {
+  const executors = new Map<string, Record<string, unknown>>();
+  for (const fw of ctx.frameworks)
+    for (const t of fw.tasks.values()) {
+      const e = executorOfTask(t);
+      const id = e?.executor_id?.value;
+      if (!e || !id || taskBucket(t.state) !== 'tasks') continue;
+      const k = `${fw.id}/${t.agentId}/${id}`;
+      if (!executors.has(k))
+        executors.set(k, {
+          agent_id: { value: t.agentId },
+          executor_info: { ...e, framework_id: { value: fw.id } },
+        });
+    }
+  return { executors: [...executors.values()], orphan_executors: [] };
+}
+
 export function v1GetState(ctx: RenderContext): Record<string, unknown> {
   return {
     get_tasks: v1GetTasks(ctx),
-    get_executors: { executors: [], orphan_executors: [] },
+    get_executors: v1GetExecutors(ctx),
     get_frameworks: v1GetFrameworks(ctx),
     get_agents: v1GetAgents(ctx),
   };
