@@ -390,6 +390,25 @@ describe('executors (custom over the v1 executor HTTP API, default for task grou
     expect(staging.json?.field).toBe('update.status.state');
     const notJson = await post(url, 'x', { 'content-type': 'application/x-protobuf' });
     expect(notJson.status).toBe(415);
+    const wrongAccept = await post(
+      url,
+      {
+        type: 'SUBSCRIBE',
+        framework_id: { value: fw.frameworkId },
+        executor_id: { value: 'exec-1' },
+      },
+      { accept: 'application/x-protobuf' },
+    );
+    expect(wrongAccept.status).toBe(406);
+    expect(wrongAccept.json?.field).toBe('accept');
+    // A framework message from a running executor: accepted (and dropped: no relay to schedulers).
+    const message = await post(url, {
+      type: 'MESSAGE',
+      framework_id: { value: fw.frameworkId },
+      executor_id: { value: 'exec-1' },
+      message: { data: b64('hello') },
+    });
+    expect(message.status).toBe(202);
   });
 
   it('an invalid executor is TASK_ERROR from the master', async () => {
