@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Subscription } from 'nats';
@@ -22,6 +23,7 @@ import {
   type Resource,
   type RunTask,
   type ShutdownFramework,
+  type TaskInfo,
   type TaskState,
   type TaskStatus,
 } from '@dcos/contracts';
@@ -50,6 +52,14 @@ import {
   type HealthReport,
   type TaskChecks,
 } from './health-checks';
+import {
+  ExecutorCallError,
+  executorEnvironment,
+  executorOf,
+  type ExecutorCall,
+  type ExecutorInfo,
+} from './executor-api';
+import { executorKey, type ExecutorConnection, type ExecutorRecord } from './executors';
 import { ensureStatusStream, statusPublisher } from './jetstream';
 import { launchBatch } from './launch-batch';
 import { MasterLink } from './master-link';
@@ -100,6 +110,14 @@ export class Agent {
   /** Terminal tasks, newest last (bounded). */
   readonly completed: TaskRecord[] = [];
   readonly frameworks = new Map<string, FrameworkInfo>();
+  /** Executors (custom processes, default executors of task groups) by `<framework>/<executor>`. */
+  readonly executors = new Map<string, ExecutorRecord>();
+  /** Ended executors, newest last (bounded), for `/state`. */
+  readonly completedExecutors: ExecutorRecord[] = [];
+  /** Custom executors by container id: their process' exit ends their tasks. */
+  private readonly executorContainers = new Map<string, ExecutorRecord>();
+  /** Task groups of the `agentLaunch` request being handled, by `<framework>/<task>`. */
+  private groupOf = new Map<string, string[]>();
   private subs: Subscription[] = [];
   private stopped = false;
   /** health_check / check runners of running tasks and their last results, by `<framework>/<task>`. */
@@ -125,6 +143,7 @@ export class Agent {
     this.queue = new StatusUpdateQueue({
       dir: path.join(this.checkpoint.metaDir, 'status_updates'),
       publish: statusPublisher(nats),
+      onAck: (u) => this.onStatusAcked(u),
       onError: (e, u) => {
         if (this.queue.stats.failures % 20 === 1) {
           this.log(
@@ -183,6 +202,10 @@ export class Agent {
     for (const s of this.subs) s.unsubscribe();
     this.storage?.stop();
     for (const c of this.checks.values()) stopChecks(c);
+    for (const e of this.executors.values()) {
+      if (e.shutdownTimer) clearTimeout(e.shutdownTimer);
+      e.conn?.close();
+    }
     // Tasks keep running: a restarted agent with the same work dir recovers them.
     this.containerizer?.close();
     if (this.tasks.size === 0) this.containerizer?.removeCgroupDirs();
@@ -219,6 +242,7 @@ export class Agent {
     for (const r of records) {
       this.tasks.set(key(r.frameworkId, r.task.task_id.value), r);
       this.frameworks.set(r.frameworkId, r.framework);
+      this.recoverExecutor(r, ctz);
     }
     const result = await ctz.recover();
     const known = new Set([
@@ -250,12 +274,56 @@ export class Agent {
     );
   }
 
+  /**
+   * The executor of a recovered task, known again before the containers are: a custom
+   * executor may re-SUBSCRIBE, and its process' end ends its tasks.
+   */
+  private recoverExecutor(r: TaskRecord, ctz: Containerizer): void {
+    const info = executorOf(r.task);
+    if (!info || !r.executorId || !r.executorContainerId) return;
+    const ek = executorKey(r.frameworkId, r.executorId);
+    const ex = this.executors.get(ek);
+    if (ex) {
+      if (ex.type === 'CUSTOM' && r.containerId) ex.launched.add(r.task.task_id.value);
+      return;
+    }
+    const type = info.type === 'DEFAULT' ? 'DEFAULT' : 'CUSTOM';
+    const rec: ExecutorRecord = {
+      frameworkId: r.frameworkId,
+      framework: r.framework,
+      executorId: r.executorId,
+      info,
+      type,
+      containerId: r.executorContainerId,
+      sandbox: ctz.sandboxPath(r.frameworkId, r.executorId, r.executorContainerId),
+      pid: type === 'CUSTOM' ? r.pid : undefined,
+      starting: Promise.resolve(),
+      queued: [],
+      // A task with the executor's container was handed over (or about to be): the
+      // executor reports it after re-subscribing.
+      launched: new Set(type === 'CUSTOM' && r.containerId ? [r.task.task_id.value] : []),
+      unacked: new Set(),
+      startedAt: r.launchedAt,
+    };
+    this.executors.set(ek, rec);
+    if (type === 'CUSTOM') this.executorContainers.set(rec.containerId, rec);
+  }
+
   private serve(agentId: string): void {
     const prefix = this.nats.prefix;
     this.subs.push(
       this.nats.serve<RunTask, object>(
         subjectFor(prefix, 'agentLaunch', agentId),
-        (m) => launchBatch(m, (one) => this.launch(one)),
+        (m) => {
+          this.groupOf = new Map();
+          for (const g of m.task_groups ?? [])
+            for (const id of g) this.groupOf.set(key(m.framework_id.value, id), g);
+          try {
+            return launchBatch(m, (one) => this.launch(one));
+          } finally {
+            this.groupOf = new Map();
+          }
+        },
         {
           input: RunTaskContract,
         },
@@ -385,6 +453,16 @@ export class Agent {
         'DUPLICATE_TASK',
       );
     }
+    const executor = executorOf(m.task);
+    if (m.task.executor !== undefined && !executor) {
+      throw new AgentRequestError('task.executor.executor_id is required', 'INVALID_PAYLOAD');
+    }
+    if (executor && !isSafeId(executor.executor_id.value)) {
+      throw new AgentRequestError(
+        `executor_id may only use letters, digits, _ . - : @ (got "${executor.executor_id.value}")`,
+        'INVALID_ID',
+      );
+    }
     this.frameworks.set(fwId, { ...m.framework, id: { value: fwId } });
     const r: TaskRecord = {
       frameworkId: fwId,
@@ -394,16 +472,324 @@ export class Agent {
       statuses: [],
       launchedAt: Date.now(),
     };
+    let ex: ExecutorRecord | undefined;
+    if (executor) {
+      ex = this.executorFor(r, executor, ctz);
+      r.executorId = ex.executorId;
+      r.executorContainerId = ex.containerId;
+      const group = this.groupOf.get(key(fwId, taskId));
+      if (group) r.group = group;
+    }
     this.tasks.set(key(fwId, taskId), r);
     this.counters.launched++;
     this.update(r, 'TASK_STAGING', { source: 'SOURCE_AGENT' });
-    void this.run(r, ctz);
+    if (ex?.type === 'CUSTOM') void this.runOnExecutor(r, ex);
+    else void this.run(r, ctz, ex);
     return {};
   }
 
-  private async run(r: TaskRecord, ctz: Containerizer): Promise<void> {
+  // --- executors (Mesos v1 executor HTTP API) ----------------------------------------------
+
+  /** The running executor of this id, or a new one (a CUSTOM one's process starts now). */
+  private executorFor(r: TaskRecord, info: ExecutorInfo, ctz: Containerizer): ExecutorRecord {
+    const executorId = info.executor_id.value;
+    const ek = executorKey(r.frameworkId, executorId);
+    const running = this.executors.get(ek);
+    if (running && !running.ended) return running;
+    const type = info.type === 'DEFAULT' ? 'DEFAULT' : 'CUSTOM';
+    const containerId = randomUUID();
+    const sandbox = ctz.sandboxPath(r.frameworkId, executorId, containerId);
+    const ex: ExecutorRecord = {
+      frameworkId: r.frameworkId,
+      framework: r.framework,
+      executorId,
+      info,
+      type,
+      containerId,
+      sandbox,
+      starting: Promise.resolve(),
+      queued: [],
+      launched: new Set(),
+      unacked: new Set(),
+      startedAt: Date.now(),
+    };
+    this.executors.set(ek, ex);
+    if (type === 'DEFAULT') {
+      // The agent plays the default executor: its run directory holds the tasks' sandboxes.
+      fs.mkdirSync(sandbox, { recursive: true });
+      linkLatest(sandbox, containerId);
+      return ex;
+    }
+    this.executorContainers.set(containerId, ex);
+    ex.starting = this.startExecutor(ex, r, ctz);
+    ex.starting.catch(() => this.executorGone(ex));
+    return ex;
+  }
+
+  /** Starts a custom executor's process in its sandbox, with Mesos' executor environment. */
+  private async startExecutor(ex: ExecutorRecord, r: TaskRecord, ctz: Containerizer) {
+    const c = ex.info.command;
+    if (!c || (typeof c.value !== 'string' && !(c.shell === false && c.arguments?.length))) {
+      throw new Error('executor.command.value is required');
+    }
+    const env: Record<string, string> = {};
+    for (const v of c.environment?.variables ?? []) {
+      if (v.type === 'SECRET') continue;
+      env[v.name] = v.value ?? '';
+    }
+    const graceNs = ex.info.shutdown_grace_period?.nanoseconds;
+    Object.assign(
+      env,
+      executorEnvironment({
+        frameworkId: ex.frameworkId,
+        executorId: ex.executorId,
+        agentId: this.agentId as string,
+        sandbox: ex.sandbox,
+        agentEndpoint: `${this.config.ADVERTISE_HOST}:${this.config.AGENT_PORT}`,
+        checkpoint: r.framework.checkpoint ?? false,
+        shutdownGraceMs:
+          graceNs !== undefined ? Math.round(graceNs / 1e6) : this.config.AGENT_KILL_GRACE_MS,
+      }),
+    );
+    const cp = await ctz.launch({
+      taskId: ex.executorId,
+      executorId: ex.executorId,
+      containerId: ex.containerId,
+      frameworkId: ex.frameworkId,
+      command:
+        c.shell === false
+          ? { value: c.value ?? c.arguments?.[0] ?? '', shell: false, arguments: c.arguments }
+          : { value: c.value ?? '' },
+      env,
+      // The container holds the executor and its first task (Mesos sums them).
+      resources: taskResources([...(ex.info.resources ?? []), ...r.task.resources]),
+      user: c.user || undefined,
+      executor: true,
+    });
+    ex.pid = cp.pid;
+    this.log(
+      'info',
+      `started executor ${ex.executorId} of framework ${ex.frameworkId} (pid ${cp.pid}) in ${ex.sandbox}`,
+    );
+  }
+
+  /** A task for a custom executor: LAUNCH once the executor is subscribed. */
+  private async runOnExecutor(r: TaskRecord, ex: ExecutorRecord): Promise<void> {
+    try {
+      await ex.starting;
+    } catch (e) {
+      this.terminate(r, 'TASK_FAILED', {
+        source: 'SOURCE_AGENT',
+        reason: 'REASON_CONTAINER_LAUNCH_FAILED',
+        message: `Failed to launch executor ${ex.executorId}: ${(e as Error).message}`,
+      });
+      return;
+    }
+    if (isTerminalTaskState(r.state)) return;
+    if (ex.ended) {
+      this.terminate(r, 'TASK_FAILED', {
+        source: 'SOURCE_AGENT',
+        reason: 'REASON_EXECUTOR_TERMINATED',
+        message: `Executor ${ex.executorId} terminated before the task was delivered`,
+      });
+      return;
+    }
+    r.containerId = ex.containerId;
+    r.sandbox = ex.sandbox;
+    r.pid = ex.pid;
+    if (r.killRequested) {
+      this.terminate(r, 'TASK_KILLED', {
+        source: 'SOURCE_AGENT',
+        message: 'Killed before delivery to the executor',
+      });
+      return;
+    }
+    this.save(r);
+    if (ex.conn) this.sendLaunch(ex, r.task);
+    else ex.queued.push(r.task);
+  }
+
+  private sendLaunch(ex: ExecutorRecord, task: TaskInfo): void {
+    ex.launched.add(task.task_id.value);
+    ex.conn?.send({ type: 'LAUNCH', launch: { task } });
+  }
+
+  /** SUBSCRIBE: the stream of the executor's events starts with SUBSCRIBED and its queued tasks. */
+  executorSubscribe(call: ExecutorCall, conn: ExecutorConnection): ExecutorRecord {
+    const ex = this.knownExecutor(call);
+    if (ex.conn && ex.conn !== conn) ex.conn.close();
+    ex.conn = conn;
+    const agentId = this.agentId as string;
+    conn.send({
+      type: 'SUBSCRIBED',
+      subscribed: {
+        executor_info: { ...ex.info, framework_id: { value: ex.frameworkId } },
+        framework_info: { ...ex.framework, id: { value: ex.frameworkId } },
+        agent_info: {
+          id: { value: agentId },
+          hostname: this.hostname,
+          port: this.config.AGENT_PORT,
+          resources: this.mesosResources,
+          attributes: this.attributes,
+        },
+        container_id: { value: ex.containerId },
+      },
+    });
+    for (const t of ex.queued.splice(0)) this.sendLaunch(ex, t);
+    // Kills asked for while the executor was away.
+    for (const r of this.tasks.values())
+      if (
+        r.frameworkId === ex.frameworkId &&
+        r.executorId === ex.executorId &&
+        r.killRequested &&
+        ex.launched.has(r.task.task_id.value)
+      )
+        conn.send({ type: 'KILL', kill: { task_id: r.task.task_id } });
+    this.log('info', `executor ${ex.executorId} of framework ${ex.frameworkId} subscribed`);
+    return ex;
+  }
+
+  /** The SUBSCRIBE stream ended (the executor may subscribe again while its process lives). */
+  executorDisconnected(ex: ExecutorRecord, conn: ExecutorConnection): void {
+    if (ex.conn === conn) ex.conn = undefined;
+  }
+
+  /** UPDATE: the executor's TaskStatus goes the reliable way to the master and the framework. */
+  executorUpdate(call: ExecutorCall): void {
+    const ex = this.knownExecutor(call);
+    const s = call.update?.status;
+    if (!s) throw new ExecutorCallError(400, 'update: required for UPDATE', 'update');
+    const taskId = s.task_id.value;
+    const r = this.tasks.get(key(ex.frameworkId, taskId));
+    const seen = (x: TaskRecord) => x.statuses.some((st) => st.uuid === s.uuid);
+    if (!r || r.executorId !== ex.executorId || seen(r)) {
+      const done =
+        r ??
+        this.completed.find(
+          (c) => c.frameworkId === ex.frameworkId && c.task.task_id.value === taskId,
+        );
+      if (done && done.executorId === ex.executorId && seen(done)) {
+        // A resend of an update the agent has: acknowledge it again once it is in the stream.
+        const queued = this.queue.pendingUpdates().some((u) => u.status.uuid === s.uuid);
+        if (queued) ex.unacked.add(s.uuid);
+        else
+          ex.conn?.send({
+            type: 'ACKNOWLEDGED',
+            acknowledged: { task_id: s.task_id, uuid: s.uuid },
+          });
+        return;
+      }
+      if (done && done.executorId === ex.executorId) return; // ended already: a late update
+      throw new ExecutorCallError(
+        400,
+        `update.status.task_id: task ${taskId} is not a task of executor ${ex.executorId}`,
+        'update.status.task_id',
+      );
+    }
+    const status: TaskStatus & { uuid: string } = {
+      ...(s as TaskStatus & { uuid: string }),
+      source: 'SOURCE_EXECUTOR',
+      agent_id: { value: this.agentId as string },
+      executor_id: { value: ex.executorId },
+      timestamp: s.timestamp ?? Date.now() / 1000,
+      container_status: {
+        container_id: { value: ex.containerId },
+        network_infos: [{ ip_addresses: [{ protocol: 'IPv4', ip_address: this.ip }] }],
+        ...(ex.pid ? { executor_pid: ex.pid } : {}),
+      },
+    };
+    ex.unacked.add(s.uuid);
+    const extra = { source: 'SOURCE_EXECUTOR' as const };
+    if (isTerminalTaskState(s.state)) this.terminate(r, s.state, extra, status);
+    else this.update(r, s.state, extra, status);
+  }
+
+  /** MESSAGE: executor → framework messages have no path to schedulers here yet: logged and dropped. */
+  executorMessage(call: ExecutorCall): void {
+    const ex = this.knownExecutor(call);
+    this.log(
+      'info',
+      `dropped a framework message (${Buffer.from(call.message?.data ?? '', 'base64').length} bytes) from executor ${ex.executorId} of framework ${ex.frameworkId}: the master does not relay executor messages`,
+    );
+  }
+
+  private knownExecutor(call: ExecutorCall): ExecutorRecord {
+    const ex = this.executors.get(executorKey(call.framework_id.value, call.executor_id.value));
+    if (!ex || ex.type !== 'CUSTOM' || ex.ended) {
+      throw new ExecutorCallError(
+        400,
+        `executor_id: no executor ${call.executor_id.value} of framework ${call.framework_id.value} runs on this agent`,
+        'executor_id',
+      );
+    }
+    return ex;
+  }
+
+  /** An update is in the status stream: the executor that sent it gets ACKNOWLEDGED. */
+  private onStatusAcked(u: { framework_id: { value: string }; status: TaskStatus }): void {
+    const eid = u.status.executor_id?.value;
+    const uuid = u.status.uuid;
+    if (!eid || !uuid || u.status.source !== 'SOURCE_EXECUTOR') return;
+    const ex = this.executors.get(executorKey(u.framework_id.value, eid));
+    if (!ex?.unacked.delete(uuid)) return;
+    ex.conn?.send({ type: 'ACKNOWLEDGED', acknowledged: { task_id: u.status.task_id, uuid } });
+  }
+
+  /** SHUTDOWN to a custom executor; its container is destroyed after the grace period. */
+  private shutdownExecutor(ex: ExecutorRecord): void {
+    if (ex.ended || ex.shutdownTimer) return;
+    const ns = ex.info.shutdown_grace_period?.nanoseconds;
+    const grace = ns !== undefined ? Math.round(ns / 1e6) : this.config.AGENT_KILL_GRACE_MS;
+    if (ex.conn) {
+      ex.conn.send({ type: 'SHUTDOWN' });
+      ex.shutdownTimer = setTimeout(() => void this.containerizer?.kill(ex.containerId, 0), grace);
+      ex.shutdownTimer.unref();
+    } else {
+      void ex.starting
+        .then(() => this.containerizer?.kill(ex.containerId, grace))
+        .catch(() => undefined);
+    }
+  }
+
+  /** A custom executor's process ended: its tasks that are not terminal end with it. */
+  private executorExited(ex: ExecutorRecord, t: ContainerTermination): void {
+    const memory = t.reason === 'REASON_CONTAINER_LIMITATION_MEMORY';
+    for (const r of [...this.tasks.values()])
+      if (r.frameworkId === ex.frameworkId && r.executorId === ex.executorId)
+        this.terminate(r, r.killRequested && !memory ? 'TASK_KILLED' : 'TASK_FAILED', {
+          source: 'SOURCE_AGENT',
+          reason: memory ? t.reason : 'REASON_EXECUTOR_TERMINATED',
+          message: `Executor terminated: ${t.message}`,
+        });
+    this.log(
+      'info',
+      `executor ${ex.executorId} of framework ${ex.frameworkId} ended: ${t.message}`,
+    );
+    this.executorGone(ex);
+  }
+
+  private executorGone(ex: ExecutorRecord): void {
+    if (ex.ended) return;
+    ex.ended = true;
+    if (ex.shutdownTimer) clearTimeout(ex.shutdownTimer);
+    ex.conn?.close();
+    ex.conn = undefined;
+    const ek = executorKey(ex.frameworkId, ex.executorId);
+    if (this.executors.get(ek) === ex) this.executors.delete(ek);
+    this.executorContainers.delete(ex.containerId);
+    this.completedExecutors.push(ex);
+    if (this.completedExecutors.length > COMPLETED_KEEP) this.completedExecutors.shift();
+  }
+
+  /** Runs a command task, or a task of a task group as the default executor (`ex`). */
+  private async run(r: TaskRecord, ctz: Containerizer, ex?: ExecutorRecord): Promise<void> {
     const t = r.task;
     const taskId = t.task_id.value;
+    // Under the default executor each task is a nested container: `<executor run>/tasks/<task>`.
+    const sandboxOf = (containerId: string) =>
+      ex
+        ? path.join(ex.sandbox, 'tasks', taskId)
+        : ctz.sandboxPath(r.frameworkId, taskId, containerId);
     let command: { value: string; shell?: boolean; arguments?: string[] };
     let env: Record<string, string>;
     try {
@@ -426,10 +812,8 @@ export class Agent {
       if (t.check) parseCheck(t.check);
       // The sandbox is known before the process exists: volumes are in place when it starts.
       const containerId = randomUUID();
-      const volumes = taskVolumes(
-        t,
-        ctz.sandboxPath(r.frameworkId, taskId, containerId),
-        (role, id) => this.persistent.dir(role, id),
+      const volumes = taskVolumes(t, sandboxOf(containerId), (role, id) =>
+        this.persistent.dir(role, id),
       );
       if (typeof volumes === 'string') throw new Error(volumes);
       if (volumes.length > 0) {
@@ -441,7 +825,7 @@ export class Agent {
       }
       if (c.uris?.length) {
         // As Mesos: the URIs are in the sandbox before the command starts.
-        r.sandbox = ctz.sandboxPath(r.frameworkId, taskId, containerId);
+        r.sandbox = sandboxOf(containerId);
         const owner = c.user ? resolveUser(c.user) : undefined;
         await fetchIntoSandbox(c.uris, { sandbox: r.sandbox, owner });
         if (r.killRequested) {
@@ -460,6 +844,7 @@ export class Agent {
         env,
         resources,
         user: c.user || undefined,
+        ...(ex ? { executorId: ex.executorId, sandbox: sandboxOf(containerId) } : {}),
       });
       r.containerId = cp.containerId;
       r.sandbox = cp.sandbox;
@@ -541,6 +926,10 @@ export class Agent {
         'UNKNOWN_TASK',
       );
     }
+    const ex = r.executorId
+      ? this.executors.get(executorKey(r.frameworkId, r.executorId))
+      : undefined;
+    if (ex?.type === 'CUSTOM') return this.killOnExecutor(r, ex, k.grace_period_ns);
     const grace = this.graceMs(r, k.grace_period_ns);
     if (r.killRequested) {
       if (grace === 0 && r.containerId) void this.containerizer?.kill(r.containerId, 0);
@@ -558,11 +947,52 @@ export class Agent {
     return {};
   }
 
+  /** KILL goes to the executor, which reports the end; a task it never got ends here. */
+  private killOnExecutor(r: TaskRecord, ex: ExecutorRecord, graceNs?: number): object {
+    if (r.killRequested) return {};
+    r.killRequested = true;
+    const taskId = r.task.task_id.value;
+    if (ex.launched.has(taskId)) {
+      this.save(r);
+      // Disconnected: the KILL goes with its next SUBSCRIBE.
+      ex.conn?.send({
+        type: 'KILL',
+        kill: {
+          task_id: r.task.task_id,
+          ...(graceNs !== undefined
+            ? { kill_policy: { grace_period: { nanoseconds: graceNs } } }
+            : {}),
+        },
+      });
+    } else if (ex.queued.some((t) => t.task_id.value === taskId)) {
+      ex.queued = ex.queued.filter((t) => t.task_id.value !== taskId);
+      this.terminate(r, 'TASK_KILLED', {
+        source: 'SOURCE_AGENT',
+        message: 'Killed before delivery to the executor',
+      });
+    } else {
+      this.save(r); // still starting: runOnExecutor sees killRequested
+    }
+    return {};
+  }
+
   async shutdownFramework(s: ShutdownFramework): Promise<object> {
     const fwId = s.framework_id.value;
     const mine = [...this.tasks.values()].filter((r) => r.frameworkId === fwId);
+    const custom = [...this.executors.values()].filter(
+      (e) => e.frameworkId === fwId && e.type === 'CUSTOM',
+    );
+    // Tasks of custom executors end with their executor (SHUTDOWN, then the grace period).
+    for (const r of mine)
+      if (custom.some((e) => e.executorId === r.executorId)) {
+        r.killRequested = true;
+        this.save(r);
+      }
+    for (const e of custom) this.shutdownExecutor(e);
     await Promise.all(
-      mine.map((r) => this.kill({ framework_id: s.framework_id, task_id: r.task.task_id })),
+      mine
+        .filter((r) => !custom.some((e) => e.executorId === r.executorId))
+        .map((r) => this.kill({ framework_id: s.framework_id, task_id: r.task.task_id })),
     );
     return {};
   }
@@ -573,6 +1003,16 @@ export class Agent {
   }
 
   private onExited(t: ContainerTermination): void {
+    const ex = this.executorContainers.get(t.containerId);
+    if (ex) {
+      this.executorExited(ex, t);
+      try {
+        this.containerizer?.gc(t.containerId);
+      } catch {
+        /* still running (cannot happen for an exited container) */
+      }
+      return;
+    }
     const r = this.tasks.get(key(t.frameworkId, t.taskId));
     if (r && r.containerId === t.containerId && !isTerminalTaskState(r.state)) {
       // A memory limit hit is a failure even if a kill was on its way.
@@ -648,13 +1088,15 @@ export class Agent {
       message?: string;
       healthy?: boolean;
     },
+    /** The status as an executor sent it (UPDATE), instead of one the agent makes. */
+    sent?: TaskStatus & { uuid: string },
   ): void {
     if (isTerminalTaskState(r.state)) return;
     const k = key(r.frameworkId, r.task.task_id.value);
     const tc = this.checks.get(k);
     if (tc) stopChecks(tc);
     this.checks.delete(k);
-    this.update(r, state, extra);
+    this.update(r, state, extra, sent);
     if (r.volumes?.length) void this.detachVolumes(r.volumes);
     this.tasks.delete(key(r.frameworkId, r.task.task_id.value));
     this.checkpoint.removeTask(r.frameworkId, r.task.task_id.value);
@@ -664,6 +1106,33 @@ export class Agent {
     else if (state === 'TASK_KILLED') this.counters.killed++;
     else if (state === 'TASK_FAILED') this.counters.failed++;
     else this.counters.lost++;
+    if (r.executorId) this.executorTaskEnded(r, state);
+  }
+
+  /**
+   * As Mesos' default executor: a task of a group that fails or is killed takes the rest of
+   * its group with it; the default executor ends with its last task.
+   */
+  private executorTaskEnded(r: TaskRecord, state: TaskState): void {
+    const ex = this.executors.get(executorKey(r.frameworkId, r.executorId as string));
+    if (!ex) return;
+    ex.launched.delete(r.task.task_id.value);
+    if (ex.type !== 'DEFAULT') return;
+    if (state !== 'TASK_FINISHED')
+      for (const id of r.group ?? []) {
+        const other = this.tasks.get(key(r.frameworkId, id));
+        if (other && !other.killRequested) {
+          this.log(
+            'info',
+            `task ${r.task.task_id.value} of a task group ended ${state}: killing task ${id} of the group`,
+          );
+          void this.kill({ framework_id: { value: r.frameworkId }, task_id: { value: id } });
+        }
+      }
+    const live = [...this.tasks.values()].some(
+      (t) => t.frameworkId === ex.frameworkId && t.executorId === ex.executorId,
+    );
+    if (!live) this.executorGone(ex);
   }
 
   /** Records a state change, checkpoints the task and queues the status update. */
@@ -676,13 +1145,18 @@ export class Agent {
       message?: string;
       healthy?: boolean;
     },
+    sent?: TaskStatus & { uuid: string },
   ): void {
     const agentId = this.agentId as string;
+    if (sent) {
+      this.record(r, state, sent);
+      return;
+    }
     const status: TaskStatus & { uuid: string } = makeStatus({
       taskId: r.task.task_id.value,
       state,
       agentId,
-      executorId: r.task.task_id.value,
+      executorId: r.executorId ?? r.task.task_id.value,
       source: extra.source,
       reason: extra.reason,
       message: extra.message,
@@ -698,6 +1172,17 @@ export class Agent {
     const healthy = extra.healthy ?? tc?.healthy;
     if (healthy !== undefined) status.healthy = healthy;
     if (tc?.checkStatus) (status as Record<string, unknown>)['check_status'] = tc.checkStatus;
+    // A task of the default executor: its container is nested in the executor's.
+    if (r.executorContainerId && r.containerId && r.containerId !== r.executorContainerId)
+      status.container_status = {
+        ...status.container_status,
+        container_id: { value: r.containerId, parent: { value: r.executorContainerId } },
+      };
+    this.record(r, state, status);
+  }
+
+  private record(r: TaskRecord, state: TaskState, status: TaskStatus & { uuid: string }): void {
+    const agentId = this.agentId as string;
     r.state = state;
     r.statuses.push(status);
     if (r.statuses.length > STATUSES_KEEP) r.statuses.splice(0, r.statuses.length - STATUSES_KEEP);
@@ -730,4 +1215,15 @@ function stopChecks(tc: TaskChecks): void {
 
 function key(frameworkId: string, taskId: string): string {
   return `${frameworkId}/${taskId}`;
+}
+
+/** `<run>/../latest` → the newest run of an executor, as Mesos links it. */
+function linkLatest(sandbox: string, containerId: string): void {
+  const latest = path.join(path.dirname(sandbox), 'latest');
+  try {
+    fs.rmSync(latest, { force: true });
+    fs.symlinkSync(containerId, latest);
+  } catch {
+    /* cosmetic */
+  }
 }

@@ -14,6 +14,7 @@ import { NatsClient } from '@dcos/nats';
 import { DCOS_TS_VERSION, ServiceCoreModule } from '@dcos/service';
 import { Agent, type Log } from './agent';
 import { AgentController } from './agent.controller';
+import { ExecutorController } from './executor.controller';
 import type { AgentConfig } from './config';
 import { SandboxFiles } from './files';
 import { HollowFleet } from './hollow';
@@ -90,7 +91,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [core],
-      controllers: [AgentController],
+      // The executor API first: its exact route must not fall to an `/api/v1` catch-all.
+      controllers: [ExecutorController, AgentController],
       providers: [
         {
           provide: Agent,

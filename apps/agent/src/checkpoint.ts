@@ -20,6 +20,12 @@ export interface TaskRecord {
   volumes?: TaskVolume[];
   /** ms since the epoch */
   launchedAt: number;
+  /** The task runs under this executor (TaskInfo.executor, or the task group's default executor). */
+  executorId?: string;
+  /** Container of that executor (the parent of the task's own container under the default executor). */
+  executorContainerId?: string;
+  /** Task ids of its task group (LAUNCH_GROUP), itself included. */
+  group?: string[];
 }
 
 /** Ids that are safe as one path component (the containerizer's rule). */

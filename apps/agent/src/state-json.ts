@@ -3,6 +3,7 @@ import { COMPAT_VERSIONS, DCOS_TS_VERSION, type Resource } from '@dcos/contracts
 import { attributesToRecord, type ParsedAttribute } from '@dcos/containerizer';
 import type { Agent } from './agent';
 import type { TaskRecord } from './checkpoint';
+import type { ExecutorRecord } from './executors';
 import { flattenResources } from './mesos-json';
 
 /** `/version` as libprocess' version process. */
@@ -40,7 +41,7 @@ export function taskJson(r: TaskRecord, agentId: string): Record<string, unknown
     id: t.task_id.value,
     name: t.name,
     framework_id: r.frameworkId,
-    executor_id: '',
+    executor_id: r.executorId ?? '',
     slave_id: agentId,
     state: r.state,
     resources: flattenResources(t.resources),
@@ -78,6 +79,43 @@ function executorJson(r: TaskRecord, agentId: string, terminal: boolean): Record
   };
 }
 
+/** An executor the framework supplied (custom or the default executor of a task group). */
+function frameworkExecutorJson(
+  ex: ExecutorRecord,
+  running: TaskRecord[],
+  done: TaskRecord[],
+  agentId: string,
+): Record<string, unknown> {
+  const mine = (r: TaskRecord) => r.executorId === ex.executorId;
+  const tasks = running.filter(mine);
+  const role = ex.framework.roles?.[0] ?? ex.framework.role ?? '*';
+  return {
+    id: ex.executorId,
+    name: ex.info.name ?? '',
+    source: ex.info.source ?? '',
+    container: ex.containerId,
+    directory: ex.sandbox,
+    // As Mesos: the executor's own resources plus those of its running tasks.
+    resources: flattenResources([
+      ...((ex.info.resources ?? []) as Resource[]),
+      ...tasks.flatMap((r) => r.task.resources as Resource[]),
+    ]),
+    role,
+    type: ex.type,
+    framework_id: ex.frameworkId,
+    tasks: tasks.map((r) => taskJson(r, agentId)),
+    queued_tasks: ex.queued.map((t) => ({
+      id: t.task_id.value,
+      name: t.name,
+      framework_id: ex.frameworkId,
+      executor_id: ex.executorId,
+      slave_id: agentId,
+      resources: flattenResources(t.resources as Resource[]),
+    })),
+    completed_tasks: done.filter(mine).map((r) => taskJson(r, agentId)),
+  };
+}
+
 /** `/state` (also `/slave(1)/state`, `/state.json`) in the Mesos agent JSON shape. */
 export function agentStateJson(a: Agent): Record<string, unknown> {
   const agentId = a.agentId ?? '';
@@ -107,10 +145,22 @@ export function agentStateJson(a: Agent): Record<string, unknown> {
       ...(info?.roles ? { roles: info.roles } : {}),
       ...(info?.principal ? { principal: info.principal } : {}),
       capabilities: (info?.capabilities ?? []).map((c) => c.type),
-      executors: f.running.map((r) => executorJson(r, agentId, false)),
-      completed_executors: f.done.map((r) => executorJson(r, agentId, true)),
+      executors: [
+        ...f.running.filter((r) => !r.executorId).map((r) => executorJson(r, agentId, false)),
+        ...[...a.executors.values()]
+          .filter((e) => e.frameworkId === fwId)
+          .map((e) => frameworkExecutorJson(e, f.running, f.done, agentId)),
+      ],
+      completed_executors: [
+        ...f.done.filter((r) => !r.executorId).map((r) => executorJson(r, agentId, true)),
+        ...a.completedExecutors
+          .filter((e) => e.frameworkId === fwId)
+          .map((e) => frameworkExecutorJson(e, [], f.done, agentId)),
+      ],
     };
-    (f.running.length > 0 ? frameworks : completedFrameworks).push(fw);
+    const live =
+      f.running.length > 0 || [...a.executors.values()].some((e) => e.frameworkId === fwId);
+    (live ? frameworks : completedFrameworks).push(fw);
   }
   const used = [...a.tasks.values()].flatMap((r) => r.task.resources as Resource[]);
   const total = flattenResources(a.mesosResources);

@@ -97,6 +97,13 @@ export interface TaskLaunchSpec {
   user?: string;
   /** pids.max for this container. */
   pidsLimit?: number;
+  /**
+   * The sandbox, when not the executor run directory of sandboxPath() (a task of the default
+   * executor runs in `<executor sandbox>/tasks/<task id>`, Mesos' nested container layout).
+   */
+  sandbox?: string;
+  /** The process is an executor, not a task: no MESOS_TASK_ID in its environment. */
+  executor?: boolean;
 }
 
 /** What the agent must checkpoint to re-attach to the task after a restart. */
@@ -336,16 +343,18 @@ export class Containerizer {
       : undefined;
     const owner = user ? { uid: user.uid, gid: user.gid } : undefined;
 
-    const sandbox = this.sandboxPath(spec.frameworkId, executorId, containerId);
+    const sandbox = spec.sandbox ?? this.sandboxPath(spec.frameworkId, executorId, containerId);
     const metaDir = this.metaPath(containerId);
     fs.mkdirSync(sandbox, { recursive: true });
     fs.mkdirSync(metaDir, { recursive: true });
-    const latest = path.join(path.dirname(sandbox), 'latest');
-    try {
-      fs.rmSync(latest, { force: true });
-      fs.symlinkSync(containerId, latest);
-    } catch {
-      /* cosmetic */
+    if (!spec.sandbox) {
+      const latest = path.join(path.dirname(sandbox), 'latest');
+      try {
+        fs.rmSync(latest, { force: true });
+        fs.symlinkSync(containerId, latest);
+      } catch {
+        /* cosmetic */
+      }
     }
     const outFd = fs.openSync(path.join(sandbox, 'stdout'), 'a', 0o644);
     const errFd = fs.openSync(path.join(sandbox, 'stderr'), 'a', 0o644);
@@ -563,8 +572,8 @@ export class Containerizer {
       env['LOGNAME'] = user.name;
       env['HOME'] = user.home;
     }
+    if (!spec.executor) env['MESOS_TASK_ID'] = spec.taskId;
     Object.assign(env, {
-      MESOS_TASK_ID: spec.taskId,
       MESOS_FRAMEWORK_ID: spec.frameworkId,
       MESOS_EXECUTOR_ID: executorId,
       MESOS_CONTAINER_ID: containerId,

@@ -97,6 +97,11 @@ export const RunTaskContract = contract(
      * request per ACCEPT instead of one per task). The reply lists the ones refused.
      */
     tasks: z.array(TaskInfoSchema).optional(),
+    /**
+     * Task ids launched together as one task group (LAUNCH_GROUP) under the default executor:
+     * the agent kills the rest of a group when one of its tasks fails or is killed.
+     */
+    task_groups: z.array(z.array(z.string())).optional(),
   }),
 );
 export type RunTask = ReturnType<typeof RunTaskContract.parse>;

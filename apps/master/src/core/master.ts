@@ -31,7 +31,13 @@ import {
   type TaskState,
   type TaskStatus,
 } from '@dcos/contracts';
-import { validateLaunch } from './launch-validation';
+import {
+  LaunchGroupError,
+  parseLaunchGroup,
+  validateLaunch,
+  type ExecutorInfo,
+  type TaskGroupLaunch,
+} from './launch-validation';
 import {
   isStorageOperation,
   parseStorageOperation,
@@ -942,7 +948,17 @@ export class MasterCore {
     const now = this.now();
     const storageOps: StorageOperation[] = [];
     const reservationOps: ReservationOperation[] = [];
+    const groups: TaskGroupLaunch[] = [];
     for (const [i, op] of accept.operations.entries()) {
+      if (op.type === 'LAUNCH_GROUP') {
+        try {
+          groups.push(parseLaunchGroup(op.launch_group, i));
+        } catch (e) {
+          if (e instanceof LaunchGroupError) throw new CallError(400, e.message);
+          throw e;
+        }
+        continue;
+      }
       if (isReservationOperation(op.type)) {
         try {
           reservationOps.push(parseReservationOperation(op, i));
@@ -964,12 +980,15 @@ export class MasterCore {
       if (op.type !== 'LAUNCH') {
         throw new CallError(
           400,
-          `accept.operations: operation type ${op.type} is not supported (only LAUNCH, RESERVE, UNRESERVE, CREATE, DESTROY, CREATE_DISK, DESTROY_DISK)`,
+          `accept.operations: operation type ${op.type} is not supported (only LAUNCH, LAUNCH_GROUP, RESERVE, UNRESERVE, CREATE, DESTROY, CREATE_DISK, DESTROY_DISK)`,
         );
       }
       if (!op.launch) throw new CallError(400, 'accept.operations: LAUNCH needs "launch"');
     }
-    const taskInfos = accept.operations.flatMap((op) => op.launch?.task_infos ?? []);
+    const taskInfos = [
+      ...accept.operations.flatMap((op) => op.launch?.task_infos ?? []),
+      ...groups.flatMap((g) => g.tasks),
+    ];
     const ids = [...new Set(accept.offer_ids.map((o) => o.value))];
     const problems: string[] = [];
     const offers: AllocOffer[] = [];
@@ -1062,7 +1081,21 @@ export class MasterCore {
         const t = fw.tasks.get(tid);
         return t !== undefined && (!isTerminalTaskState(t.state) || t.inferred);
       },
-      tasks: taskInfos,
+      tasks: accept.operations.flatMap((op) => op.launch?.task_infos ?? []),
+      groups,
+      frameworkId: fw.id,
+      runningExecutor: (executorId) => {
+        for (const t of fw.tasks.values()) {
+          const e = t.info.executor as ExecutorInfo | undefined;
+          if (
+            e?.executor_id?.value === executorId &&
+            t.agentId === offers[0].agentId &&
+            !isTerminalTaskState(t.state)
+          )
+            return e;
+        }
+        return undefined;
+      },
     });
     // What the allocator sees taken from the offers: launches and storage on resources the
     // offers had, plus the sources of the reservation operations.
@@ -1107,7 +1140,7 @@ export class MasterCore {
       this.emitTaskAdded(fw, t);
       launched.push(t);
     }
-    if (launched.length > 0) this.launchOnAgent(fw, launched);
+    if (launched.length > 0) this.launchOnAgent(fw, launched, verdict.groups);
     for (const so of storageApplied) this.applyStorageOperation(fw, offers[0].agentId, so, role);
     this.requestAllocation();
   }
@@ -1337,13 +1370,15 @@ export class MasterCore {
    * One `agentLaunch` request per ACCEPT (all its tasks go to one agent): with 10 tasks per
    * offer that is a tenth of the requests, replies and timers of one request per task.
    */
-  private launchOnAgent(fw: FrameworkRec, tasks: TaskRec[]): void {
+  private launchOnAgent(fw: FrameworkRec, tasks: TaskRec[], groups: string[][] = []): void {
     const [first, ...more] = tasks;
     const payload = {
       framework_id: { value: fw.id },
       framework: fw.info,
       task: first.info,
       ...(more.length > 0 ? { tasks: more.map((t) => t.info) } : {}),
+      // Task groups run under the default executor, which kills a group together.
+      ...(groups.length > 0 ? { task_groups: groups } : {}),
     };
     this.io.agentRequest(first.agentId, 'agentLaunch', payload).then(
       (reply) => {

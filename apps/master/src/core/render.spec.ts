@@ -263,3 +263,49 @@ describe('framework events', () => {
     expect((full.tasks as unknown[]).length).toBe(1);
   });
 });
+
+describe('executors the frameworks supplied', () => {
+  it('show in /master/state (framework executors, task executor_id) and v1 GET_EXECUTORS', () => {
+    const ctx = fixture();
+    const fw = ctx.frameworks[0] as FrameworkRec;
+    const t = fw.tasks.get('web.1') as TaskRec;
+    const executor = {
+      executor_id: { value: 'ex-1' },
+      type: 'CUSTOM',
+      name: 'my executor',
+      command: { value: 'node executor.js' },
+      resources: [
+        { name: 'cpus', type: 'SCALAR' as const, scalar: { value: 0.25 } },
+        { name: 'mem', type: 'SCALAR' as const, scalar: { value: 64 } },
+      ],
+    };
+    t.info = { ...t.info, executor };
+    // A second task on the same executor: still one executor.
+    fw.tasks.set('web.2', { ...t, id: 'web.2', info: { ...t.info, task_id: { value: 'web.2' } } });
+    const f = (stateJson(ctx) as Record<string, any>).frameworks[0]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(f.executors).toEqual([
+      {
+        executor_id: 'ex-1',
+        name: 'my executor',
+        framework_id: 'F0',
+        command: { value: 'node executor.js' },
+        resources: expect.objectContaining({ cpus: 0.25, mem: 64 }),
+        slave_id: 'S0',
+        type: 'CUSTOM',
+      },
+    ]);
+    expect(f.tasks.map((x: { executor_id: string }) => x.executor_id)).toEqual(['ex-1', 'ex-1']);
+    const v1 = v1GetState(ctx) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(v1.get_executors.executors).toEqual([
+      { agent_id: { value: 'S0' }, executor_info: { ...executor, framework_id: { value: 'F0' } } },
+    ]);
+    expect(v1.get_tasks.tasks[0].executor_id).toEqual({ value: 'ex-1' });
+  });
+
+  it('a command task has none', () => {
+    const f = (stateJson(fixture()) as Record<string, any>).frameworks[0]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(f.executors).toEqual([]);
+    expect(f.tasks[0].executor_id).toBe('');
+    expect((v1GetState(fixture()) as Record<string, any>).get_executors.executors).toEqual([]); // eslint-disable-line @typescript-eslint/no-explicit-any
+  });
+});

@@ -4,6 +4,7 @@ import {
   EMPTY,
   flatten,
   flattenReservations,
+  fromMesosResources,
   normalize,
   reservationRoles,
   reserved,
@@ -11,6 +12,7 @@ import {
   toMesosResources,
   unreserved,
   type FlatResources,
+  type MesosResource,
   type Resource,
   type Resources,
 } from '@dcos/allocator';
@@ -110,12 +112,51 @@ function stateStatus(s: TaskStatus): Record<string, unknown> {
   return out;
 }
 
+interface TaskExecutor {
+  type?: string;
+  executor_id?: { value?: string };
+  name?: string;
+  command?: unknown;
+  resources?: MesosResource[];
+}
+
+/** The executor a framework supplied with the task (custom, or a task group's default one). */
+function executorOfTask(t: TaskRec): TaskExecutor | undefined {
+  return t.info.executor as TaskExecutor | undefined;
+}
+
+/** A framework's executors on its agents, as Mesos' master `/state` lists them (one per agent and id). */
+function executorsJson(fw: FrameworkRec, live: TaskRec[]): Record<string, unknown>[] {
+  const out = new Map<string, Record<string, unknown>>();
+  for (const t of live) {
+    const e = executorOfTask(t);
+    const id = e?.executor_id?.value;
+    if (!e || !id || out.has(`${t.agentId}/${id}`)) continue;
+    let resources: FlatResources = flatten(EMPTY);
+    try {
+      resources = flatten(fromMesosResources(e.resources ?? []));
+    } catch {
+      /* validated at launch */
+    }
+    out.set(`${t.agentId}/${id}`, {
+      executor_id: id,
+      name: e.name ?? '',
+      framework_id: fw.id,
+      ...(e.command !== undefined ? { command: e.command } : {}),
+      resources,
+      slave_id: t.agentId,
+      type: e.type ?? 'CUSTOM',
+    });
+  }
+  return [...out.values()];
+}
+
 export function taskJson(t: TaskRec): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: t.id,
     name: t.info.name,
     framework_id: t.frameworkId,
-    executor_id: '',
+    executor_id: executorOfTask(t)?.executor_id?.value ?? '',
     slave_id: t.agentId,
     state: t.state,
     resources: flatten(t.resources),
@@ -290,7 +331,7 @@ export function frameworkJson(
     unregistered_time: fw.unregisteredTime ?? 0,
     ...buckets,
     offers: offers.map((o) => offerJson(o, agents.get(o.agentId))),
-    executors: [],
+    executors: executorsJson(fw, byBucket.tasks),
   };
   if (info.principal) out.principal = info.principal;
   if (fw.reregisteredTime !== undefined) out.reregistered_time = fw.reregisteredTime;
@@ -505,6 +546,8 @@ export function v1Task(t: TaskRec): Record<string, unknown> {
   if (t.info.discovery) out.discovery = t.info.discovery;
   if (t.info.container) out.container = t.info.container;
   if (t.info.command?.user) out.user = t.info.command.user;
+  const executorId = executorOfTask(t)?.executor_id?.value;
+  if (executorId) out.executor_id = { value: executorId };
   return out;
 }
 
@@ -616,10 +659,28 @@ export function v1GetFrameworks(ctx: RenderContext): Record<string, unknown> {
   };
 }
 
+/** v1 GET_EXECUTORS: the executors frameworks supplied, one per agent and id, of live tasks. */
+export function v1GetExecutors(ctx: RenderContext): Record<string, unknown> {
+  const executors = new Map<string, Record<string, unknown>>();
+  for (const fw of ctx.frameworks)
+    for (const t of fw.tasks.values()) {
+      const e = executorOfTask(t);
+      const id = e?.executor_id?.value;
+      if (!e || !id || taskBucket(t.state) !== 'tasks') continue;
+      const k = `${fw.id}/${t.agentId}/${id}`;
+      if (!executors.has(k))
+        executors.set(k, {
+          agent_id: { value: t.agentId },
+          executor_info: { ...e, framework_id: { value: fw.id } },
+        });
+    }
+  return { executors: [...executors.values()], orphan_executors: [] };
+}
+
 export function v1GetState(ctx: RenderContext): Record<string, unknown> {
   return {
     get_tasks: v1GetTasks(ctx),
-    get_executors: { executors: [], orphan_executors: [] },
+    get_executors: v1GetExecutors(ctx),
     get_frameworks: v1GetFrameworks(ctx),
     get_agents: v1GetAgents(ctx),
   };
