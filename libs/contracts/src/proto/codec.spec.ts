@@ -31,7 +31,8 @@ function arbitraryJson(type: protobuf.Type, depth = 0): fc.Arbitrary<Record<stri
 
 function scalarOrMessage(field: protobuf.Field, depth: number): fc.Arbitrary<unknown> {
   const rt = field.resolvedType;
-  if (rt instanceof protobuf.Type) return fc.constant(null).chain(() => arbitraryJson(rt, depth + 1));
+  if (rt instanceof protobuf.Type)
+    return fc.constant(null).chain(() => arbitraryJson(rt, depth + 1));
   if (rt instanceof protobuf.Enum) return fc.constantFrom(...Object.keys(rt.values));
   switch (field.type) {
     case 'string':
@@ -103,10 +104,7 @@ describe('Mesos v1 protobuf codec', () => {
       uuid,
     ]);
     expect(Buffer.from(bytes)).toEqual(
-      Buffer.concat([
-        Buffer.from([0x0a, 3, 0x0a, 1, 0x66, 0x10, 8, 0x42, ack.length]),
-        ack,
-      ]),
+      Buffer.concat([Buffer.from([0x0a, 3, 0x0a, 1, 0x66, 0x10, 8, 0x42, ack.length]), ack]),
     );
   });
 
@@ -142,7 +140,9 @@ describe('Mesos v1 protobuf codec', () => {
       },
       extra: 'dropped',
     };
-    expect(decodeMesos(MESOS_MESSAGES.masterResponse, encodeMesos(MESOS_MESSAGES.masterResponse, json))).toEqual({
+    expect(
+      decodeMesos(MESOS_MESSAGES.masterResponse, encodeMesos(MESOS_MESSAGES.masterResponse, json)),
+    ).toEqual({
       type: 'GET_AGENTS',
       get_agents: {
         agents: [

@@ -92,7 +92,8 @@ function prune(type: protobuf.Type, json: Record<string, unknown>): Record<strin
         return typeof v === 'string' || typeof v === 'number' ? v : undefined;
       }
       if (field.type === 'string') return typeof v === 'string' ? v : String(v);
-      if (field.type === 'bytes') return typeof v === 'string' || v instanceof Uint8Array ? v : undefined;
+      if (field.type === 'bytes')
+        return typeof v === 'string' || v instanceof Uint8Array ? v : undefined;
       if (field.type === 'bool') return typeof v === 'boolean' ? v : undefined;
       // Numbers (32/64-bit integers, doubles): Mesos JSON also allows them as strings.
       if (typeof v === 'number') return v;

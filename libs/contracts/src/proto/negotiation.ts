@@ -70,7 +70,8 @@ export function accepts(accept: string | undefined, media: string): boolean {
           : r.type === '*' && r.subtype === '*'
             ? 1
             : 0;
-    if (specificity > 0 && (!best || specificity > best.specificity)) best = { specificity, q: r.q };
+    if (specificity > 0 && (!best || specificity > best.specificity))
+      best = { specificity, q: r.q };
   }
   return best !== undefined && best.q > 0;
 }
