@@ -69,7 +69,12 @@ class ProtobufScheduler {
   private req?: ClientRequest;
   private res?: IncomingMessage;
 
-  constructor(readonly masterUrl: string) {}
+  constructor(
+    /** The master, or a path to it (`<admin router>/mesos`). */
+    readonly masterUrl: string,
+    /** Sent with every request (`authorization: token=…` through the Admin Router). */
+    readonly headers: Record<string, string> = {},
+  ) {}
 
   subscribe(info: Json): Promise<void> {
     const u = new URL(`${this.masterUrl}/api/v1/scheduler`);
@@ -85,7 +90,7 @@ class ProtobufScheduler {
           port: u.port,
           path: u.pathname,
           method: 'POST',
-          headers: { 'content-type': PROTOBUF, accept: PROTOBUF },
+          headers: { 'content-type': PROTOBUF, accept: PROTOBUF, ...this.headers },
         },
         (res) => {
           this.res = res;
@@ -141,7 +146,12 @@ class ProtobufScheduler {
         framework_id: { value: this.frameworkId },
         ...call,
       }),
-      { 'content-type': PROTOBUF, accept: PROTOBUF, 'mesos-stream-id': this.streamId },
+      {
+        'content-type': PROTOBUF,
+        accept: PROTOBUF,
+        'mesos-stream-id': this.streamId,
+        ...this.headers,
+      },
     );
   }
 
@@ -194,6 +204,8 @@ describe('master and agent v1 HTTP APIs in protobuf (real master, real agent)', 
   let master: TestService;
   let agent: TestService;
   let workDir: string;
+  let iamDir: string | undefined;
+  let prefix: string;
   let agentId: string;
   let scheduler: ProtobufScheduler;
 
@@ -202,6 +214,7 @@ describe('master and agent v1 HTTP APIs in protobuf (real master, real agent)', 
     url: string,
     call: Json,
     response: string = MESOS_MESSAGES.masterResponse,
+    headers: Record<string, string> = {},
   ): Promise<Answer & { json?: Json }> => {
     const callType =
       response === MESOS_MESSAGES.masterResponse
@@ -210,6 +223,7 @@ describe('master and agent v1 HTTP APIs in protobuf (real master, real agent)', 
     const r = await postRaw(url, encodeMesos(callType, call), {
       'content-type': PROTOBUF,
       accept: PROTOBUF,
+      ...headers,
     });
     return { ...r, json: r.status === 200 ? (decodeMesos(response, r.bytes) as Json) : undefined };
   };
@@ -223,7 +237,7 @@ describe('master and agent v1 HTTP APIs in protobuf (real master, real agent)', 
 
   beforeAll(async () => {
     db = await createTestDatabase('mprotobuf');
-    const prefix = uniquePrefix('mpb');
+    prefix = uniquePrefix('mpb');
     master = await startService('master', {
       NATS_PREFIX: prefix,
       DATABASE_URL: db.url,
@@ -260,6 +274,7 @@ describe('master and agent v1 HTTP APIs in protobuf (real master, real agent)', 
       fs.rmSync(workDir, { recursive: true, force: true });
     }
     await db?.drop();
+    if (iamDir) fs.rmSync(iamDir, { recursive: true, force: true });
   });
 
   it('answers every operator call 200, on /api/v1, /api/v1/operator and /master/api/v1', async () => {
@@ -544,6 +559,103 @@ describe('master and agent v1 HTTP APIs in protobuf (real master, real agent)', 
     expect(first.event).toMatchObject({
       type: 'SUBSCRIBED',
       subscribed: { get_state: { get_agents: { agents: [expect.any(Object)] } } },
+    });
+  });
+
+  describe('through the Admin Router (/mesos/api/v1, /agent/<id>/api/v1)', () => {
+    const uid = 'pbadmin';
+    const password = `pw-${Date.now().toString(36)}-secret`;
+    let router: TestService;
+    let auth: Record<string, string>;
+    let viaRouter: ProtobufScheduler | undefined;
+
+    beforeAll(async () => {
+      iamDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpb-iam-'));
+      const iam = await startService('iam', {
+        DATABASE_URL: db.url,
+        NATS_PREFIX: prefix,
+        IAM_BOOTSTRAP_UID: uid,
+        IAM_BOOTSTRAP_PASSWORD: password,
+        IAM_SECRET_KEY_FILE: path.join(iamDir, 'secret.key'),
+      });
+      router = await startService('admin-router', {
+        NATS_PREFIX: prefix,
+        IAM_URL: iam.url,
+        MASTER_URL: master.url,
+      });
+      const login = await postRaw(
+        `${router.url}/acs/api/v1/auth/login`,
+        JSON.stringify({ uid, password }),
+        { 'content-type': JSON_TYPE },
+      );
+      expect(login.status).toBe(200);
+      auth = { authorization: `token=${(JSON.parse(login.bytes.toString()) as Json).token}` };
+    });
+
+    afterAll(() => viaRouter?.close());
+
+    it('passes protobuf operator calls and answers through to the master and the agent', async () => {
+      const agents = await operatorPb(
+        `${router.url}/mesos/api/v1`,
+        { type: 'GET_AGENTS' },
+        MESOS_MESSAGES.masterResponse,
+        auth,
+      );
+      expect({ status: agents.status, ct: agents.contentType }).toEqual({
+        status: 200,
+        ct: PROTOBUF,
+      });
+      expect(agents.json?.get_agents.agents[0].agent_info.id).toEqual({ value: agentId });
+      const tasks = await operatorPb(
+        `${router.url}/mesos/api/v1`,
+        { type: 'GET_TASKS' },
+        MESOS_MESSAGES.masterResponse,
+        auth,
+      );
+      expect(tasks.status).toBe(200);
+      expect(
+        (tasks.json?.get_tasks.completed_tasks as Json[]).map((t) => t.task_id.value).sort(),
+      ).toEqual(['pb-1', 'pb-2']);
+      const st = await waitFor(
+        'the router knows the agent',
+        async () => {
+          const r = await operatorPb(
+            `${router.url}/agent/${agentId}/api/v1`,
+            { type: 'GET_STATE' },
+            MESOS_MESSAGES.agentResponse,
+            auth,
+          );
+          return r.status === 200 && r;
+        },
+        { timeoutMs: 30_000 },
+      );
+      expect(st.contentType).toBe(PROTOBUF);
+      expect(
+        (st.json?.get_state.get_tasks.completed_tasks as Json[]).map((t) => t.task_id.value).sort(),
+      ).toEqual(['pb-1', 'pb-2']);
+      const r415 = await postRaw(`${router.url}/mesos/api/v1`, 'x', {
+        'content-type': 'text/plain',
+        ...auth,
+      });
+      expect(r415.status).toBe(415);
+    });
+
+    it('subscribes in protobuf through /mesos/api/v1/scheduler (RecordIO passes through)', async () => {
+      // The first framework leaves (TEARDOWN in protobuf): its offers go back to the pool.
+      const td = await scheduler.call({ type: 'TEARDOWN' });
+      expect(td.status).toBe(202);
+      viaRouter = new ProtobufScheduler(`${router.url}/mesos`, auth);
+      await viaRouter.subscribe({ user: 'root', name: 'pb-via-router' });
+      expect(viaRouter.contentType).toBe(PROTOBUF);
+      const offer = await waitFor('an offer through the router', () => viaRouter?.offers()[0], {
+        timeoutMs: 30_000,
+      });
+      expect(offer.agent_id).toEqual({ value: agentId });
+      const decline = await viaRouter.call({
+        type: 'DECLINE',
+        decline: { offer_ids: [offer.id], filters: { refuse_seconds: 1 } },
+      });
+      expect(decline.status).toBe(202);
     });
   });
 });
