@@ -17,6 +17,7 @@ import {
   MESOS_MESSAGES,
   mesosFromJson,
   mesosToJson,
+  mesosUnknownFields,
   RecordIoReader,
 } from '@dcos/contracts';
 import {
@@ -463,6 +464,48 @@ describe('master and agent v1 HTTP APIs in protobuf (real master, real agent)', 
       'pb-1',
       'pb-2',
     ]);
+  });
+
+  it('protobuf answers lose nothing of the JSON ones (every member has a Mesos field)', async () => {
+    const lost: Record<string, string[]> = {};
+    for (const type of [
+      'GET_STATE',
+      'GET_AGENTS',
+      'GET_FRAMEWORKS',
+      'GET_TASKS',
+      'GET_MASTER',
+      'GET_VERSION',
+      'GET_FLAGS',
+      'GET_METRICS',
+      'GET_HEALTH',
+      'GET_EXECUTORS',
+    ]) {
+      const j = await operatorJson(`${master.url}/api/v1`, { type });
+      const unknown = mesosUnknownFields(MESOS_MESSAGES.masterResponse, j.json);
+      if (unknown.length) lost[`master ${type}`] = unknown;
+    }
+    for (const type of [
+      'GET_STATE',
+      'GET_TASKS',
+      'GET_FRAMEWORKS',
+      'GET_EXECUTORS',
+      'GET_AGENT',
+      'GET_CONTAINERS',
+      'GET_VERSION',
+      'GET_FLAGS',
+      'GET_METRICS',
+      'GET_HEALTH',
+    ]) {
+      const j = await operatorJson(`${agent.url}/api/v1`, { type });
+      const unknown = mesosUnknownFields(MESOS_MESSAGES.agentResponse, j.json);
+      if (unknown.length) lost[`agent ${type}`] = unknown;
+    }
+    for (const ev of scheduler.events) {
+      const unknown = mesosUnknownFields(MESOS_MESSAGES.schedulerEvent, ev);
+      if (unknown.length) lost[`event ${String(ev.type)}`] = unknown;
+    }
+    // The one JSON-only member: dcos-ts' own version next to the Mesos one it emulates.
+    expect(lost).toEqual({ 'agent GET_VERSION': ['get_version.version_info.dcos_ts_version'] });
   });
 
   it("the agent's /api/v1 answers GET_STATE and GET_CONTAINERS in protobuf (200)", async () => {

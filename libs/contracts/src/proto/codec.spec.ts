@@ -8,6 +8,7 @@ import {
   mesosFromJson,
   mesosToJson,
   mesosType,
+  mesosUnknownFields,
 } from './codec';
 
 /**
@@ -173,5 +174,21 @@ describe('Mesos v1 protobuf codec', () => {
     expect(() => decodeMesos('mesos.v1.TaskStatus', new Uint8Array(0))).toThrow(
       /missing required 'task_id'/,
     );
+  });
+});
+
+describe('mesosUnknownFields', () => {
+  it('lists the JSON members protobuf cannot carry, by path', () => {
+    expect(
+      mesosUnknownFields(MESOS_MESSAGES.masterResponse, {
+        type: 'GET_AGENTS',
+        get_agents: {
+          agents: [{ agent_info: { hostname: 'h', extra: 1 }, active: true, version: 'v' }],
+          recovered_agents: [],
+          nope: { a: 1 },
+        },
+        empty: {},
+      }),
+    ).toEqual(['get_agents.agents[0].agent_info.extra', 'get_agents.nope']);
   });
 });

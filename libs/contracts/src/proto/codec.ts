@@ -112,6 +112,41 @@ function prune(type: protobuf.Type, json: Record<string, unknown>): Record<strin
 }
 
 /**
+ * The paths of JSON members protobuf cannot carry (no such field, or the wrong shape), e.g.
+ * `get_agents.agents[0].extra`; empty lists and objects are not counted. For tests and
+ * diagnostics: what a protobuf client would not see of a JSON answer.
+ */
+export function mesosUnknownFields(name: MesosTypeName, json: unknown): string[] {
+  const out: string[] = [];
+  const isEmpty = (v: unknown) =>
+    v === null ||
+    v === undefined ||
+    (Array.isArray(v) && v.length === 0) ||
+    (isPlainObject(v) && Object.keys(v).length === 0);
+  const walk = (type: protobuf.Type, j: Record<string, unknown>, at: string): void => {
+    for (const [key, value] of Object.entries(j)) {
+      const here = at ? `${at}.${key}` : key;
+      if (isEmpty(value)) continue;
+      const field = type.fields[key];
+      if (!field || field.map || (field.repeated && !Array.isArray(value))) {
+        out.push(here);
+        continue;
+      }
+      const rt = field.resolvedType;
+      if (!(rt instanceof protobuf.Type)) continue;
+      const items = field.repeated ? (value as unknown[]) : [value];
+      items.forEach((v, i) => {
+        const p = field.repeated ? `${here}[${i}]` : here;
+        if (isPlainObject(v)) walk(rt, v, p);
+        else if (!isEmpty(v)) out.push(p);
+      });
+    }
+  };
+  if (isPlainObject(json)) walk(mesosType(name), json, '');
+  return out;
+}
+
+/**
  * A message must carry its required sub-messages to be encoded at all; when JSON left one out
  * it is encoded empty (its required scalars take their defaults), as a C++ Mesos would refuse
  * to, but a reader gets a parseable message rather than a broken stream.
