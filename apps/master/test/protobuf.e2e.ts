@@ -319,7 +319,11 @@ describe('master and agent v1 HTTP APIs in protobuf (real master, real agent)', 
         message: expect.stringContaining('Content-Type'),
         errors: [{ field: 'Content-Type' }],
       });
-      const r406 = await postRaw(`${master.url}${p}`, JSON.stringify({ type: 'GET_HEALTH' }), {
+      const call =
+        p === '/api/v1'
+          ? { type: 'GET_HEALTH' }
+          : { type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'n' } } };
+      const r406 = await postRaw(`${master.url}${p}`, JSON.stringify(call), {
         'content-type': JSON_TYPE,
         accept: 'text/html',
       });

@@ -36,11 +36,12 @@ export class SchedulerController {
     try {
       // JSON or protobuf both ways: a protobuf Call is decoded into Mesos JSON, then
       // validated as one; events go out in the format the Accept header asks for.
-      const n = negotiateMesosCall(MESOS_MESSAGES.schedulerCall, {
-        contentType: req.headers['content-type'],
-        accept: req.headers.accept,
-        body: req.body,
-      });
+      const n = negotiateMesosCall(
+        MESOS_MESSAGES.schedulerCall,
+        { contentType: req.headers['content-type'], accept: req.headers.accept, body: req.body },
+        // As Mesos: only SUBSCRIBE answers with a body, so only it is refused by Accept.
+        { answers: (c) => c['type'] === 'SUBSCRIBE' },
+      );
       if (!n.ok) {
         if (n.status === 400) core.counters.invalid_framework_calls++;
         sendError(res, n.status, n.message, [{ field: n.field, message: n.message }]);

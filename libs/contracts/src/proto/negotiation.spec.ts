@@ -57,6 +57,24 @@ describe('Mesos HTTP content negotiation', () => {
     ).toEqual({ ok: false, status: 406, field: 'Accept', message: expect.any(String) });
   });
 
+  it('checks Accept only for calls that answer with a body when told so (scheduler API)', () => {
+    const answers = (c: Record<string, unknown>) => c['type'] === 'SUBSCRIBE';
+    const req = (type: string) => ({
+      contentType: 'application/json',
+      accept: 'text/html',
+      body: { type },
+    });
+    const sched = MESOS_MESSAGES.schedulerCall;
+    expect(negotiateMesosCall(sched, req('SUBSCRIBE'), { answers })).toMatchObject({
+      ok: false,
+      status: 406,
+    });
+    expect(negotiateMesosCall(sched, req('ACKNOWLEDGE'), { answers })).toMatchObject({
+      ok: true,
+      call: { type: 'ACKNOWLEDGE' },
+    });
+  });
+
   it('decodes a protobuf Call into Mesos JSON, and answers in the negotiated format', () => {
     const body = Buffer.from(encodeMesos(call, { type: 'GET_AGENTS' }));
     const n = negotiateMesosCall(call, {

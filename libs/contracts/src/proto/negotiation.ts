@@ -94,11 +94,24 @@ export type NegotiatedCall =
   | { ok: true; call: Record<string, unknown>; requestFormat: MesosFormat; format: MesosFormat }
   | ({ ok: false } & MesosHttpError);
 
+export interface NegotiationOptions {
+  /**
+   * Whether this call answers with a body, so that `Accept` matters. The scheduler API checks
+   * `Accept` only for SUBSCRIBE (Mesos, for backwards compatibility: other calls answer 202
+   * with no body); the operator API always does.
+   */
+  answers?: (call: Record<string, unknown>) => boolean;
+}
+
 /**
- * Negotiates a call: checks both headers, decodes a protobuf body into Mesos JSON (so one
- * validation serves both encodings) and says how to answer.
+ * Negotiates a call as Mesos does, in its order: Content-Type (415), the body (a protobuf body
+ * is decoded into Mesos JSON so one validation serves both encodings; 400), then Accept (406).
  */
-export function negotiateMesosCall(callType: MesosTypeName, req: MesosRequest): NegotiatedCall {
+export function negotiateMesosCall(
+  callType: MesosTypeName,
+  req: MesosRequest,
+  opts: NegotiationOptions = {},
+): NegotiatedCall {
   const inFormat = requestFormat(req.contentType);
   if (!inFormat) {
     return {
@@ -108,8 +121,29 @@ export function negotiateMesosCall(callType: MesosTypeName, req: MesosRequest): 
       message: `Content-Type: expecting '${APPLICATION_JSON}' or '${APPLICATION_PROTOBUF}'`,
     };
   }
+  let call: Record<string, unknown>;
+  if (inFormat === 'protobuf') {
+    const bytes = req.body instanceof Uint8Array ? req.body : new Uint8Array(0);
+    try {
+      call = decodeMesos(callType, bytes);
+    } catch (e) {
+      if (!(e instanceof MesosDecodeError)) throw e;
+      return { ok: false, status: 400, field: 'body', message: e.message };
+    }
+  } else {
+    const body = req.body;
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      return {
+        ok: false,
+        status: 400,
+        field: 'body',
+        message: `body: expected a JSON ${callType} object`,
+      };
+    }
+    call = body as Record<string, unknown>;
+  }
   const format = responseFormat(req.accept);
-  if (!format) {
+  if (!format && (opts.answers?.(call) ?? true)) {
     return {
       ok: false,
       status: 406,
@@ -117,25 +151,7 @@ export function negotiateMesosCall(callType: MesosTypeName, req: MesosRequest): 
       message: `Accept: expecting it to allow '${APPLICATION_JSON}' or '${APPLICATION_PROTOBUF}'`,
     };
   }
-  if (inFormat === 'protobuf') {
-    const bytes = req.body instanceof Uint8Array ? req.body : new Uint8Array(0);
-    try {
-      return { ok: true, call: decodeMesos(callType, bytes), requestFormat: inFormat, format };
-    } catch (e) {
-      if (!(e instanceof MesosDecodeError)) throw e;
-      return { ok: false, status: 400, field: 'body', message: e.message };
-    }
-  }
-  const body = req.body;
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    return {
-      ok: false,
-      status: 400,
-      field: 'body',
-      message: `body: expected a JSON ${callType} object`,
-    };
-  }
-  return { ok: true, call: body as Record<string, unknown>, requestFormat: inFormat, format };
+  return { ok: true, call, requestFormat: inFormat, format: format ?? 'json' };
 }
 
 /** A JSON answer in the negotiated format: its Content-Type and body bytes. */
