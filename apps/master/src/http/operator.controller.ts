@@ -25,6 +25,7 @@ import {
 } from '../core/render';
 import { KernelService } from '../kernel.service';
 import { badRequestFromZod, sendError } from './errors';
+import { isSchedulerPath } from './routing';
 
 const TASK_LIMIT = 100;
 
@@ -307,9 +308,4 @@ export class OperatorController {
       clearInterval(hb);
     });
   }
-}
-
-/** `/api/v1/scheduler` and below belong to the scheduler API (the longer registered prefix). */
-export function isSchedulerPath(path: string): boolean {
-  return /^(?:\/master)?\/api\/v1\/scheduler(?:\/|$)/.test(path);
 }
