@@ -137,6 +137,7 @@ describe('Mesos v1 protobuf codec', () => {
             not_mesos: { deep: [1, 2] },
             registered_time: 'soon',
           },
+          { agent_info: { hostname: { not: 'a string' } }, active: true, version: 7 },
         ],
       },
       extra: 'dropped',
@@ -153,6 +154,7 @@ describe('Mesos v1 protobuf codec', () => {
             version: '1.11.0',
             pid: 'slave(1)@127.0.0.1:5051',
           },
+          { agent_info: { hostname: '' }, active: true, version: '7' },
         ],
       },
     });

@@ -91,7 +91,11 @@ function prune(type: protobuf.Type, json: Record<string, unknown>): Record<strin
       if (rt instanceof protobuf.Enum) {
         return typeof v === 'string' || typeof v === 'number' ? v : undefined;
       }
-      if (field.type === 'string') return typeof v === 'string' ? v : String(v);
+      if (field.type === 'string') {
+        return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
+          ? String(v)
+          : undefined;
+      }
       if (field.type === 'bytes')
         return typeof v === 'string' || v instanceof Uint8Array ? v : undefined;
       if (field.type === 'bool') return typeof v === 'boolean' ? v : undefined;
