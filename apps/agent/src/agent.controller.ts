@@ -1,16 +1,17 @@
 import {
-  Body,
   Controller,
   Get,
-  HttpCode,
   HttpException,
   Inject,
+  Next,
   Post,
   Query,
+  Req,
   Res,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import { MESOS_MESSAGES, mesosBody, negotiateMesosCall } from '@dcos/contracts';
 import { Agent } from './agent';
 import { FilesError, SandboxFiles } from './files';
 import { agentFlags, agentStateJson, versionJson } from './state-json';
@@ -119,10 +120,29 @@ export class AgentController {
     file.stream.pipe(res);
   }
 
-  /** The v1 agent operator API (JSON). */
-  @Post('api/v1')
-  @HttpCode(200)
-  call(@Body() body: unknown): Record<string, unknown> {
+  /**
+   * The v1 agent operator API, JSON or protobuf both ways, always 200. As libprocess routes by
+   * the longest prefix, `/api/v1/<anything>` but the executor API (`/api/v1/executor`, served
+   * elsewhere) comes here.
+   */
+  @Post(['api/v1', 'api/v1/*rest'])
+  call(@Req() req: Request, @Res() res: Response, @Next() next: NextFunction): void {
+    if (/^\/api\/v1\/executor(?:\/|$)/.test(req.path)) {
+      next();
+      return;
+    }
+    const n = negotiateMesosCall(MESOS_MESSAGES.agentCall, {
+      contentType: req.headers['content-type'],
+      accept: req.headers.accept,
+      body: req.body,
+    });
+    if (!n.ok) throw new HttpException({ message: n.message, field: n.field }, n.status);
+    const answer = mesosBody(n.format, MESOS_MESSAGES.agentResponse, this.answer(n.call));
+    res.status(200).setHeader('Content-Type', answer.contentType);
+    res.end(answer.body);
+  }
+
+  private answer(body: unknown): Record<string, unknown> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new HttpException({ message: 'the body must be a JSON object with "type"' }, 400);
     }

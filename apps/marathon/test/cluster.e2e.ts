@@ -376,7 +376,7 @@ describe('marathon on a real cluster (master + 2 agents)', () => {
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ type: 'KILL_TASK', kill_task: { task_id: { value: victim.id } } }),
     });
-    expect(k.status).toBe(202);
+    expect(k.status).toBe(200);
     const b = await waitFor('replaced', async () => {
       const x = await appOf('/shop/web');
       return (

@@ -15,6 +15,8 @@ async function main(): Promise<void> {
   // ACCEPTs launching many tasks at once are bigger than the 100 kB default.
   app.useBodyParser('json', { limit: '32mb' });
   app.useBodyParser('urlencoded', { limit: '1mb', extended: true });
+  // Mesos v1 calls in protobuf (`/api/v1`, `/api/v1/scheduler`) arrive as raw bytes.
+  app.useBodyParser('raw', { type: 'application/x-protobuf', limit: '32mb' });
   configureHttp(app, {
     title: 'dcos-ts master',
     description: 'Mesos-compatible master: agents, frameworks, offers, tasks',

@@ -11,3 +11,4 @@ export * from './storage';
 export * from './marathon';
 export * from './status-update-fast';
 export * from './launch-fast';
+export * from './proto';

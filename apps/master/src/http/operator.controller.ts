@@ -1,9 +1,17 @@
-import { Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Next, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
+import {
+  MESOS_MEDIA_TYPE,
+  MESOS_MESSAGES,
+  mesosBody,
+  mesosRecord,
+  negotiateMesosCall,
+  type MesosFormat,
+} from '@dcos/contracts';
 import { COMPAT_VERSIONS } from '@dcos/service';
-import { recordio, stripNulls } from '../core/recordio';
+import { stripNulls } from '../core/recordio';
 import {
   agentJson,
   frameworkJson,
@@ -17,6 +25,7 @@ import {
 } from '../core/render';
 import { KernelService } from '../kernel.service';
 import { badRequestFromZod, sendError } from './errors';
+import { isSchedulerPath } from './routing';
 
 const TASK_LIMIT = 100;
 
@@ -152,27 +161,45 @@ export class OperatorController {
     res.status(200).end();
   }
 
-  @Post(['api/v1', 'master/api/v1'])
+  /**
+   * The v1 operator API. libprocess routes by the longest registered prefix, so every
+   * `/api/v1/<anything>` but the scheduler's (`/api/v1/operator` included) comes here.
+   */
+  @Post(['api/v1', 'api/v1/*rest', 'master/api/v1', 'master/api/v1/*rest'])
   @ApiExcludeEndpoint()
-  operator(@Req() req: Request, @Res() res: Response): void {
-    const ct = String(req.headers['content-type'] ?? '');
-    if (!ct.includes('json')) {
-      sendError(res, 415, 'Content-Type: only application/json is supported');
+  operator(@Req() req: Request, @Res() res: Response, @Next() next: NextFunction): void {
+    if (isSchedulerPath(req.path)) {
+      next();
       return;
     }
-    const parsed = OperatorCallSchema.safeParse(stripNulls(req.body));
+    const n = negotiateMesosCall(MESOS_MESSAGES.masterCall, {
+      contentType: req.headers['content-type'],
+      accept: req.headers.accept,
+      body: req.body,
+    });
+    if (!n.ok) {
+      sendError(res, n.status, n.message, [{ field: n.field, message: n.message }]);
+      return;
+    }
+    const parsed = OperatorCallSchema.safeParse(stripNulls(n.call));
     if (!parsed.success) {
       badRequestFromZod(res, parsed.error);
       return;
     }
     const core = this.kernel.core;
     const call = parsed.data;
+    // Every non-streaming operator call answers 200, as Mesos (never Nest's POST default 201).
+    const reply = (json: Record<string, unknown>): void => {
+      const { contentType, body } = mesosBody(n.format, MESOS_MESSAGES.masterResponse, json);
+      res.status(200).setHeader('Content-Type', contentType);
+      res.end(body);
+    };
     switch (call.type) {
       case 'GET_HEALTH':
-        res.json({ type: 'GET_HEALTH', get_health: { healthy: true } });
+        reply({ type: 'GET_HEALTH', get_health: { healthy: true } });
         return;
       case 'GET_VERSION':
-        res.json({
+        reply({
           type: 'GET_VERSION',
           get_version: {
             version_info: {
@@ -185,7 +212,7 @@ export class OperatorController {
         });
         return;
       case 'GET_FLAGS':
-        res.json({
+        reply({
           type: 'GET_FLAGS',
           get_flags: {
             flags: Object.entries(core.flags()).map(([name, value]) => ({ name, value })),
@@ -193,7 +220,7 @@ export class OperatorController {
         });
         return;
       case 'GET_MASTER':
-        res.json({
+        reply({
           type: 'GET_MASTER',
           get_master: {
             master_info: core.masterInfo(),
@@ -203,7 +230,7 @@ export class OperatorController {
         });
         return;
       case 'GET_METRICS':
-        res.json({
+        reply({
           type: 'GET_METRICS',
           get_metrics: {
             metrics: Object.entries(core.metrics()).map(([name, value]) => ({ name, value })),
@@ -211,19 +238,19 @@ export class OperatorController {
         });
         return;
       case 'GET_STATE':
-        res.json({ type: 'GET_STATE', get_state: v1GetState(core.renderContext()) });
+        reply({ type: 'GET_STATE', get_state: v1GetState(core.renderContext()) });
         return;
       case 'GET_AGENTS':
-        res.json({ type: 'GET_AGENTS', get_agents: v1GetAgents(core.renderContext()) });
+        reply({ type: 'GET_AGENTS', get_agents: v1GetAgents(core.renderContext()) });
         return;
       case 'GET_FRAMEWORKS':
-        res.json({ type: 'GET_FRAMEWORKS', get_frameworks: v1GetFrameworks(core.renderContext()) });
+        reply({ type: 'GET_FRAMEWORKS', get_frameworks: v1GetFrameworks(core.renderContext()) });
         return;
       case 'GET_TASKS':
-        res.json({ type: 'GET_TASKS', get_tasks: v1GetTasks(core.renderContext()) });
+        reply({ type: 'GET_TASKS', get_tasks: v1GetTasks(core.renderContext()) });
         return;
       case 'GET_EXECUTORS':
-        res.json({ type: 'GET_EXECUTORS', get_executors: { executors: [], orphan_executors: [] } });
+        reply({ type: 'GET_EXECUTORS', get_executors: { executors: [], orphan_executors: [] } });
         return;
       case 'KILL_TASK': {
         // dcos-ts extension (not in Mesos): kill a task by id, as `dcos task kill` needs.
@@ -239,29 +266,30 @@ export class OperatorController {
           sendError(res, 404, `kill_task.task_id: no live task ${call.kill_task.task_id.value}`);
           return;
         }
-        res.status(202).end();
+        res.status(200).end();
         return;
       }
       case 'SUBSCRIBE':
-        this.subscribe(req, res);
+        this.subscribe(req, res, n.format);
         return;
       default:
         sendError(res, 400, `type: unsupported operator call "${call.type}"`);
     }
   }
 
-  private subscribe(req: Request, res: Response): void {
+  private subscribe(req: Request, res: Response, format: MesosFormat): void {
     const core = this.kernel.core;
     const heartbeatSeconds = 15;
     res.writeHead(200, {
-      'Content-Type': 'application/json',
+      'Content-Type': MESOS_MEDIA_TYPE[format],
       'Cache-Control': 'no-cache',
       'Record-IO': 'true',
     });
     req.socket.setTimeout(0);
     req.socket.setNoDelay(true);
+    const record = (event: unknown) => mesosRecord(format, MESOS_MESSAGES.masterEvent, event);
     res.write(
-      recordio({
+      record({
         type: 'SUBSCRIBED',
         subscribed: {
           get_state: v1GetState(core.renderContext()),
@@ -270,10 +298,10 @@ export class OperatorController {
       }),
     );
     const off = core.addOperatorListener((event) => {
-      if (!res.writableEnded) res.write(recordio(event));
+      if (!res.writableEnded) res.write(record(event));
     });
     const hb = setInterval(() => {
-      if (!res.writableEnded) res.write(recordio({ type: 'HEARTBEAT' }));
+      if (!res.writableEnded) res.write(record({ type: 'HEARTBEAT' }));
     }, heartbeatSeconds * 1000);
     res.on('close', () => {
       off();

@@ -2,10 +2,17 @@ import { Controller, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { SchedulerCallSchema } from '@dcos/contracts';
+import {
+  MESOS_MEDIA_TYPE,
+  MESOS_MESSAGES,
+  SchedulerCallSchema,
+  mesosRecord,
+  negotiateMesosCall,
+  type MesosFormat,
+} from '@dcos/contracts';
 import { CallError } from '../core/master';
 import type { FrameworkConnection } from '../core/model';
-import { recordio, stripNulls } from '../core/recordio';
+import { stripNulls } from '../core/recordio';
 import { KernelService } from '../kernel.service';
 import { badRequestFromZod, sendError } from './errors';
 
@@ -18,20 +25,29 @@ import { badRequestFromZod, sendError } from './errors';
 export class SchedulerController {
   constructor(private readonly kernel: KernelService) {}
 
-  @Post(['api/v1/scheduler', 'master/api/v1/scheduler'])
+  @Post([
+    'api/v1/scheduler',
+    'api/v1/scheduler/*rest',
+    'master/api/v1/scheduler',
+    'master/api/v1/scheduler/*rest',
+  ])
   call(@Req() req: Request, @Res() res: Response): void {
     const core = this.kernel.core;
     try {
-      const ct = String(req.headers['content-type'] ?? '');
-      if (!ct.includes('json')) {
-        sendError(res, 415, 'Content-Type: only application/json is supported');
+      // JSON or protobuf both ways: a protobuf Call is decoded into Mesos JSON, then
+      // validated as one; events go out in the format the Accept header asks for.
+      const n = negotiateMesosCall(
+        MESOS_MESSAGES.schedulerCall,
+        { contentType: req.headers['content-type'], accept: req.headers.accept, body: req.body },
+        // As Mesos: only SUBSCRIBE answers with a body, so only it is refused by Accept.
+        { answers: (c) => c['type'] === 'SUBSCRIBE' },
+      );
+      if (!n.ok) {
+        if (n.status === 400) core.counters.invalid_framework_calls++;
+        sendError(res, n.status, n.message, [{ field: n.field, message: n.message }]);
         return;
       }
-      const body = stripNulls(req.body);
-      if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-        sendError(res, 400, 'body: expected a JSON Call object');
-        return;
-      }
+      const body = stripNulls(n.call);
       const parsed = SchedulerCallSchema.safeParse(body);
       if (!parsed.success) {
         core.counters.invalid_framework_calls++;
@@ -54,7 +70,7 @@ export class SchedulerController {
         sendError(res, 400, 'subscribe: required for SUBSCRIBE');
         return;
       }
-      const conn = httpStream(res, randomUUID());
+      const conn = httpStream(res, randomUUID(), n.format);
       const { frameworkId } = core.subscribe(
         call.subscribe.framework_info,
         conn,
@@ -75,7 +91,7 @@ export class SchedulerController {
   }
 }
 
-function httpStream(res: Response, streamId: string): FrameworkConnection {
+function httpStream(res: Response, streamId: string, format: MesosFormat): FrameworkConnection {
   let closed = false;
   return {
     kind: 'http',
@@ -84,14 +100,14 @@ function httpStream(res: Response, streamId: string): FrameworkConnection {
       if (closed || res.writableEnded || res.destroyed) return;
       if (!res.headersSent) {
         res.writeHead(200, {
-          'Content-Type': 'application/json',
+          'Content-Type': MESOS_MEDIA_TYPE[format],
           'Mesos-Stream-Id': streamId,
           'Cache-Control': 'no-cache',
           Connection: 'keep-alive',
           'Record-IO': 'true',
         });
       }
-      res.write(recordio(event));
+      res.write(mesosRecord(format, MESOS_MESSAGES.schedulerEvent, event));
     },
     close() {
       if (closed) return;
