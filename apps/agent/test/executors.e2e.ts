@@ -335,6 +335,15 @@ describe('executors (custom over the v1 executor HTTP API, default for task grou
       }),
     ]);
     expect((mfw.tasks as Json[]).find((t) => t.id === 't-kill')?.executor_id).toBe('exec-1');
+    // And the v1 operator API's GET_EXECUTORS.
+    const ge = await fetch(`${master.url}/api/v1`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ type: 'GET_EXECUTORS' }),
+    });
+    expect(ge.status).toBe(200);
+    const executors = ((await ge.json()) as Json).get_executors.executors as Json[];
+    expect(executors.map((e) => e.executor_info.executor_id.value)).toContain('exec-1');
 
     const kill = await fw.call({
       type: 'KILL',

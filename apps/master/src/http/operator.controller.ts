@@ -19,6 +19,7 @@ import {
   stateSummaryJson,
   taskJson,
   v1GetAgents,
+  v1GetExecutors,
   v1GetFrameworks,
   v1GetState,
   v1GetTasks,
@@ -250,7 +251,7 @@ export class OperatorController {
         reply({ type: 'GET_TASKS', get_tasks: v1GetTasks(core.renderContext()) });
         return;
       case 'GET_EXECUTORS':
-        reply({ type: 'GET_EXECUTORS', get_executors: { executors: [], orphan_executors: [] } });
+        reply({ type: 'GET_EXECUTORS', get_executors: v1GetExecutors(core.renderContext()) });
         return;
       case 'KILL_TASK': {
         // dcos-ts extension (not in Mesos): kill a task by id, as `dcos task kill` needs.
