@@ -357,7 +357,7 @@ describe('block persistent volumes (a DSS volume of a block profile)', () => {
       'if dd if=dev bs=5 count=1 2>/dev/null | grep -q "^PVTS:"; then ' +
       'dd if=dev bs=128 count=1 2>/dev/null | tr -d "\\000" > found.txt; ' +
       'else printf "PVTS:%s" "$MESOS_TASK_ID" | dd of=dev conv=notrunc,fsync 2>/dev/null; fi; ' +
-      'exec sleep 600',
+      'echo done > ready.txt; exec sleep 600',
     cpus: 0.1,
     mem: 32,
     instances: 1,
@@ -444,6 +444,8 @@ describe('block persistent volumes (a DSS volume of a block profile)', () => {
       (x: Json) => x.disk?.source?.type === 'BLOCK',
     );
     expect(used.disk.source).toMatchObject({ id: assetId, profile: 'raw' });
+    // RUNNING comes when the process starts: kill it only once it has written its marker.
+    await waitFor('the first task wrote its marker', () => sandboxFile(first.id, 'ready.txt'));
     const k = await api(`/v2/apps/blk/tasks/${encodeURIComponent(first.id)}`, {
       method: 'DELETE',
     });
