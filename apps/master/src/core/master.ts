@@ -66,6 +66,7 @@ import {
   taskJson,
   v1Agent,
   v1Framework,
+  v1FrameworkInfo,
   v1Offer,
   v1Task,
   type OfferView,
@@ -578,7 +579,10 @@ export class MasterCore {
     task.seenUuids.push(u.status.uuid);
     if (task.seenUuids.length > MAX_SEEN_UUIDS) task.seenUuids.shift();
     const verdict = judgeTransition(task, u.status.state);
-    if (verdict === 'ignore') {
+    // A task is TASK_STAGING in the master from its launch on; the agent's staging update
+    // only confirms it (a Mesos agent sends none) and is neither recorded nor forwarded.
+    const confirmsStaging = u.status.state === 'TASK_STAGING' && verdict === 'repeat';
+    if (verdict === 'ignore' || confirmsStaging) {
       this.io.dirty.task(fw.id, tid);
       return false;
     }
@@ -648,7 +652,10 @@ export class MasterCore {
       if (!t.inferred) this.noteCompleted(fw, t.id);
     }
     this.io.dirty.task(fw.id, t.id);
-    if (opts.reliable && status.uuid && fw.state !== 'completed') {
+    if (status.state === 'TASK_STAGING') {
+      // Mesos sends schedulers no TASK_STAGING: their first update is TASK_STARTING or
+      // TASK_RUNNING (only reconciliation answers with a staging task's state).
+    } else if (opts.reliable && status.uuid && fw.state !== 'completed') {
       t.pending.push(status);
       fw.pendingTasks.add(t.id);
       if (t.pending.length === 1) this.sendHead(fw, t);
@@ -1095,7 +1102,7 @@ export class MasterCore {
     for (const a of verdict.accepted) {
       const t = this.newTask(
         fw,
-        a.task,
+        injectAllocationInfo(a.task, toMesosRole(role)),
         offers[0].agentId,
         a.resources,
         toMesosRole(role),
@@ -1603,7 +1610,7 @@ export class MasterCore {
     );
     this.operatorEvent({
       type: 'FRAMEWORK_REMOVED',
-      framework_removed: { framework_info: fw.info },
+      framework_removed: { framework_info: v1FrameworkInfo(fw, this.opts) },
     });
     this.io.log('info', `framework ${fw.id} torn down: ${why}`);
     this.requestAllocation();
@@ -1643,9 +1650,14 @@ export class MasterCore {
         continue;
       }
       this.counters.offers_sent += list.length;
+      const multiRole = hasCapability(fw.info, 'MULTI_ROLE');
       fw.conn.send({
         type: 'OFFERS',
-        offers: { offers: list.map((o) => v1Offer(this.offerView(o), this.agents.get(o.agentId))) },
+        offers: {
+          offers: list.map((o) =>
+            v1Offer(this.offerView(o), this.agents.get(o.agentId), multiRole),
+          ),
+        },
       });
     }
   }
@@ -1815,6 +1827,21 @@ function safeResources(task: TaskInfo): Resources {
   } catch {
     return EMPTY;
   }
+}
+
+/**
+ * The task's resources as the agent and the operator views get them: with the offer's
+ * `allocation_info`, filled in where the scheduler left it out (frameworks without MULTI_ROLE
+ * never see it; Mesos injects it into their operations the same way).
+ */
+export function injectAllocationInfo(task: TaskInfo, role: string): TaskInfo {
+  if (task.resources.every((r) => r.allocation_info)) return task;
+  return {
+    ...task,
+    resources: task.resources.map((r) =>
+      r.allocation_info ? r : { ...r, allocation_info: { role } },
+    ),
+  };
 }
 
 function gracePeriodNs(policy: Record<string, unknown> | undefined): number | undefined {

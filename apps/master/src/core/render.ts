@@ -249,6 +249,23 @@ function offerUrl(agent: AgentRec): Record<string, unknown> {
   };
 }
 
+/**
+ * The host a framework runs on. Mesos' scheduler driver fills FrameworkInfo.hostname with
+ * the scheduler's host; frameworks here (HTTP or NATS) that give none are shown on the
+ * master's host, where the cluster's own frameworks run, rather than as `""`.
+ */
+export function frameworkHostname(fw: FrameworkRec, ctx: Pick<RenderContext, 'hostname'>): string {
+  return fw.info.hostname || ctx.hostname;
+}
+
+/** FrameworkInfo as the v1 operator API shows it (`hostname` filled in as above). */
+export function v1FrameworkInfo(
+  fw: FrameworkRec,
+  ctx: Pick<RenderContext, 'hostname'>,
+): FrameworkRec['info'] {
+  return { ...fw.info, hostname: frameworkHostname(fw, ctx) };
+}
+
 export function frameworkJson(
   fw: FrameworkRec,
   ctx: RenderContext,
@@ -278,7 +295,8 @@ export function frameworkJson(
     offered_resources: flatten(offered),
     resources: flatten(add(used, offered)),
     capabilities: (info.capabilities ?? []).map((c) => c.type),
-    hostname: info.hostname ?? '',
+    // No `pid`: Mesos omits it for HTTP frameworks (every framework here is one).
+    hostname: frameworkHostname(fw, ctx),
     webui_url: info.webui_url ?? '',
     active: fw.state === 'connected',
     connected: fw.state === 'connected',
@@ -459,7 +477,7 @@ export function stateSummaryJson(ctx: RenderContext): Record<string, unknown> {
       return {
         id: f.id,
         name: f.info.name,
-        hostname: f.info.hostname ?? '',
+        hostname: frameworkHostname(f, ctx),
         webui_url: f.info.webui_url ?? '',
         active: f.state === 'connected',
         connected: f.state === 'connected',
@@ -543,7 +561,22 @@ export function v1Agent(
   return out;
 }
 
-export function v1Offer(o: OfferView, agent: AgentRec | undefined): Record<string, unknown> {
+/**
+ * An offer in the v1 shape. `multiRole` false is how a framework without the MULTI_ROLE
+ * capability gets it: no `allocation_info` on the offer nor on its resources (Mesos strips
+ * them, MESOS-8237), so a scheduler comparing resources whole still sees they fit.
+ */
+export function v1Offer(
+  o: OfferView,
+  agent: AgentRec | undefined,
+  multiRole = true,
+): Record<string, unknown> {
+  const resources = withAllocation(o.resources, o.role).map((r) =>
+    r['role'] !== undefined && r['role'] !== '*'
+      ? { ...r, reservations: reservationsOf(r as never, agent?.reservations ?? []) }
+      : r,
+  );
+  if (!multiRole) for (const r of resources) delete r['allocation_info'];
   return {
     id: { value: o.id },
     framework_id: { value: o.frameworkId },
@@ -551,14 +584,10 @@ export function v1Offer(o: OfferView, agent: AgentRec | undefined): Record<strin
     hostname: agent?.hostname ?? '',
     ...(agent ? { url: offerUrl(agent) } : {}),
     // Reserved resources say how (Mesos `reservations`: DYNAMIC with principal and labels).
-    resources: withAllocation(o.resources, o.role).map((r) =>
-      r['role'] !== undefined && r['role'] !== '*'
-        ? { ...r, reservations: reservationsOf(r as never, agent?.reservations ?? []) }
-        : r,
-    ),
+    resources,
     attributes: agent?.info.attributes ?? [],
     executor_ids: [],
-    allocation_info: { role: o.role },
+    ...(multiRole ? { allocation_info: { role: o.role } } : {}),
     ...(agent?.info.domain ? { domain: agent.info.domain } : {}),
   };
 }
@@ -568,7 +597,7 @@ export function v1Framework(fw: FrameworkRec, ctx: RenderContext): Record<string
   const offers = ctx.offers.filter((o) => o.frameworkId === fw.id);
   const used = frameworkUsed(fw);
   const out: Record<string, unknown> = {
-    framework_info: fw.info,
+    framework_info: v1FrameworkInfo(fw, ctx),
     active: fw.state === 'connected',
     connected: fw.state === 'connected',
     recovered: fw.recovered,
