@@ -110,10 +110,7 @@ describe('master: Mesos compatibility details (real process)', () => {
     const launch = await waitFor('the launch on the agent', () =>
       agent.launches.find((l) => l.task.task_id.value === 'exact'),
     );
-    // The master fills in the allocation (as Mesos does) before the task reaches the agent.
-    expect(launch.task.resources).toEqual(
-      offer.resources.map((r: Json) => ({ ...r, allocation_info: { role: '*' } })),
-    );
+    expect(launch.task.resources).toEqual(offer.resources);
 
     // Explicit reconciliation of a staging task answers TASK_STAGING (Mesos: latest state).
     const mark = plain.events.length;

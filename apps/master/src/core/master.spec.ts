@@ -75,7 +75,7 @@ describe('MasterCore', () => {
     }
   });
 
-  it('strips allocation_info from offers of frameworks without MULTI_ROLE; ACCEPT of the offered resources as they are launches', async () => {
+  it('strips allocation_info from offers of frameworks without MULTI_ROLE; ACCEPT of the offered resources exactly launches', async () => {
     const { core, agent, requests } = setup();
     const agentId = core.registerAgent(agent('a1')).agent_id.value;
     const plain = framework(core, 'plain', { role: 'web' });
@@ -112,14 +112,14 @@ describe('MasterCore', () => {
     expect(plain.updates().filter((u) => u.state === 'TASK_ERROR')).toEqual([]);
     await Promise.resolve();
     const launch = requests.find((r) => r.key === 'agentLaunch');
-    // The master fills in the allocation as Mesos does before the task goes to the agent.
-    expect(launch?.payload.task.resources).toEqual(
-      offer.resources.map((r: Ev) => ({ ...r, allocation_info: { role: 'web' } })),
-    );
+    expect(launch?.payload.task.resources).toEqual(offer.resources);
     const fw = (core.state().frameworks as Ev[]).find((f) => f.id === plain.id);
+    // The task is allocated to the offer's role (what allocation_info would have said).
     expect(fw?.tasks.map((t: Ev) => [t.id, t.state, t.role])).toEqual([
       ['all', 'TASK_STAGING', 'web'],
     ]);
+    expect(fw?.used_resources).toEqual(fw?.resources);
+    expect(fw?.used_resources.cpus).toBe(2);
   });
 
   it('keeps allocation_info on offers and their resources for MULTI_ROLE frameworks', () => {

@@ -1102,7 +1102,7 @@ export class MasterCore {
     for (const a of verdict.accepted) {
       const t = this.newTask(
         fw,
-        injectAllocationInfo(a.task, toMesosRole(role)),
+        a.task,
         offers[0].agentId,
         a.resources,
         toMesosRole(role),
@@ -1827,21 +1827,6 @@ function safeResources(task: TaskInfo): Resources {
   } catch {
     return EMPTY;
   }
-}
-
-/**
- * The task's resources as the agent and the operator views get them: with the offer's
- * `allocation_info`, filled in where the scheduler left it out (frameworks without MULTI_ROLE
- * never see it; Mesos injects it into their operations the same way).
- */
-export function injectAllocationInfo(task: TaskInfo, role: string): TaskInfo {
-  if (task.resources.every((r) => r.allocation_info)) return task;
-  return {
-    ...task,
-    resources: task.resources.map((r) =>
-      r.allocation_info ? r : { ...r, allocation_info: { role } },
-    ),
-  };
 }
 
 function gracePeriodNs(policy: Record<string, unknown> | undefined): number | undefined {

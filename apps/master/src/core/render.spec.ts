@@ -201,7 +201,13 @@ describe('/master/state JSON shape', () => {
         },
       },
     ]);
-    expect(f.offers[0]).toMatchObject({ id: 'O1', framework_id: 'F0', slave_id: 'S0' });
+    expect(f.offers[0]).toMatchObject({
+      id: 'O1',
+      framework_id: 'F0',
+      allocation_info: { role: '*' },
+      slave_id: 'S0',
+      resources: { cpus: 1, mem: 128 },
+    });
   });
 
   it('renders the summary and the v1 GET_STATE shapes', () => {
@@ -213,6 +219,12 @@ describe('/master/state JSON shape', () => {
       slave_ids: ['S0'],
     });
     expect(sum.slaves[0]).toMatchObject({ id: 'S0', TASK_RUNNING: 1, framework_ids: ['F0'] });
+    // The agent fields Mesos writes in /master/state too.
+    const full = s.slaves[0];
+    for (const k of ['hostname', 'port', 'attributes', 'pid', 'active', 'deactivated'])
+      expect(sum.slaves[0][k]).toEqual(full[k]);
+    expect(sum.slaves[0].capabilities).toEqual(full.capabilities);
+    expect(sum.slaves[0].capabilities).toContain('MULTI_ROLE');
     const v1 = v1GetState(fixture()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(Object.keys(v1)).toEqual(['get_tasks', 'get_executors', 'get_frameworks', 'get_agents']);
     expect(v1.get_tasks.tasks[0]).toMatchObject({

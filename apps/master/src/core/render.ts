@@ -166,6 +166,9 @@ function offeredByAgent(offers: OfferView[]): Map<string, Resources> {
   return out;
 }
 
+/** What every agent here can do (Mesos SlaveInfo.Capability names). */
+const AGENT_CAPABILITIES = ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT'];
+
 export function agentJson(
   a: AgentRec,
   ctx: RenderContext,
@@ -191,7 +194,7 @@ export function agentJson(
     active: a.state === 'active',
     deactivated: false,
     version: a.version,
-    capabilities: ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT'],
+    capabilities: AGENT_CAPABILITIES,
     // Per role, with how each is reserved (persistent volumes show their `disk.persistence`).
     reserved_resources_full: Object.fromEntries(
       reservationRoles(a.total).map((role) => [
@@ -222,10 +225,12 @@ export function recoveredAgentJson(a: AgentRec): Record<string, unknown> {
   };
 }
 
+/** An offer as `/master/state` lists it (Mesos' `json(Offer)`: with its `allocation_info`). */
 export function offerJson(o: OfferView, agent?: AgentRec): Record<string, unknown> {
   return {
     id: o.id,
     framework_id: o.frameworkId,
+    allocation_info: { role: o.role },
     slave_id: o.agentId,
     resources: flatten(o.resources),
     ...(agent ? { url: offerUrl(agent) } : {}),
@@ -453,10 +458,14 @@ export function stateSummaryJson(ctx: RenderContext): Record<string, unknown> {
             return fws.get(k.slice(0, i))?.tasks.get(k.slice(i + 1));
           })
           .filter((t): t is TaskRec => t !== undefined);
+        // Mesos writes the same agent fields as /master/state, then the task counts.
         return {
           id: a.id,
-          pid: agentPid(a),
           hostname: a.hostname,
+          port: a.port,
+          attributes: flattenAttributes(a.info.attributes),
+          ...(a.info.domain ? { domain: a.info.domain } : {}),
+          pid: agentPid(a),
           registered_time: a.registeredTime,
           ...(a.reregisteredTime !== undefined ? { reregistered_time: a.reregisteredTime } : {}),
           resources: flatten(a.total),
@@ -464,9 +473,10 @@ export function stateSummaryJson(ctx: RenderContext): Record<string, unknown> {
           offered_resources: flatten(sumOffers(ctx.offers, (o) => o.agentId === a.id)),
           reserved_resources: flattenReservations(a.total),
           unreserved_resources: flatten(unreserved(a.total)),
-          attributes: flattenAttributes(a.info.attributes),
           active: true,
+          deactivated: false,
           version: a.version,
+          capabilities: AGENT_CAPABILITIES,
           ...taskCounts(tasks),
           framework_ids: [...new Set(tasks.map((t) => t.frameworkId))],
         };
