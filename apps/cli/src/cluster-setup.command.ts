@@ -27,9 +27,25 @@ async function get(url: string): Promise<{ status: number; headers: Headers; bod
 }
 
 /**
+ * The cluster's name as the DC/OS CLI takes it: Mesos' `--cluster`, the `cluster` field of
+ * `/mesos/state-summary`. Undefined when the master does not answer or names none.
+ */
+async function mesosClusterName(url: string, token: string | undefined) {
+  const summary = await fetch(`${url}/mesos/state-summary`, {
+    headers: { accept: 'application/json', ...(token ? { authorization: `token=${token}` } : {}) },
+    signal: AbortSignal.timeout(10_000),
+  })
+    .then((r) => (r.ok ? (r.json() as Promise<{ cluster?: unknown }>) : {}))
+    .catch((): { cluster?: unknown } => ({}));
+  const name = (summary as { cluster?: unknown }).cluster;
+  return typeof name === 'string' && name.trim() !== '' ? name : undefined;
+}
+
+/**
  * `dcos cluster setup <url>`: the cluster must answer its version file; auth is on when
  * `/pkgpanda/active.buildinfo.full.json` answers 401 `acsjwt` (as the DC/OS CLI detects
- * it); then log in and store the cluster (id from `/metadata`) as the attached one.
+ * it); then log in and store the cluster (id from `/metadata`, name from `--name` or the
+ * master's cluster name) as the attached one.
  */
 async function setup(
   rawUrl: string,
@@ -71,12 +87,13 @@ async function setup(
       .then((r) => (r.ok ? (r.json() as Promise<{ CLUSTER_ID?: string }>) : {}))
       .catch(() => ({}));
     const id = meta.CLUSTER_ID || createHash('sha256').update(url).digest('hex').slice(0, 32);
+    const clusterName = await mesosClusterName(url, token);
     const after = readConfigFile();
     const entry = after.clusters[provisional];
     delete after.clusters[provisional];
     after.clusters[id] = {
       ...entry,
-      name: opts.name ?? after.clusters[id]?.name ?? id,
+      name: opts.name ?? clusterName ?? after.clusters[id]?.name ?? id,
       dcos_url: url,
     };
     after.attached = id;

@@ -13,6 +13,7 @@ import {
 
 const ADMIN = 'bootstrapuser';
 const ADMIN_PASSWORD = 'cluster-setup-password';
+const CLUSTER_NAME = 'e2e-named-cluster';
 
 /**
  * `dcos cluster setup|list|attach|remove` against a real Admin Router in front of real IAM
@@ -43,7 +44,11 @@ describe('dcos cluster setup (built CLI, real Admin Router + IAM + master)', () 
         IAM_BOOTSTRAP_PASSWORD: ADMIN_PASSWORD,
         IAM_SECRET_KEY_FILE: join(dir, 'iam.key'),
       }),
-      startService('master', { DATABASE_URL: db.url, NATS_PREFIX: prefix }),
+      startService('master', {
+        DATABASE_URL: db.url,
+        NATS_PREFIX: prefix,
+        MASTER_CLUSTER: CLUSTER_NAME,
+      }),
     ]);
     router = await startService('admin-router', {
       NATS_PREFIX: prefix,
@@ -153,5 +158,41 @@ describe('dcos cluster setup (built CLI, real Admin Router + IAM + master)', () 
     expect((await dcos('cluster', 'attach', 'again')).code).toBe(0);
     expect((await dcos('cluster', 'remove', 'e2e-cluster-id')).code).toBe(0);
     expect(file()).toEqual({ clusters: {} });
+  });
+
+  it("without --name, stores the master's cluster name (/mesos/state-summary) and lists it", async () => {
+    const r = await dcos(
+      'cluster',
+      'setup',
+      router.url,
+      '--username',
+      ADMIN,
+      '--password-env',
+      'ADMIN_PW',
+    );
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(file().clusters['e2e-cluster-id']).toMatchObject({ name: CLUSTER_NAME });
+    const table = await dcos('cluster', 'list');
+    expect(table.code).toBe(0);
+    const ansi = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+    const row = table.stdout
+      .replace(ansi, '')
+      .split('\n')
+      .find((l) => l.includes('e2e-cluster-id'));
+    // NAME column, marked as the attached cluster.
+    expect(row?.split('│')[1]?.trim()).toBe(`${CLUSTER_NAME}*`);
+    // --name still wins.
+    await dcos(
+      'cluster',
+      'setup',
+      router.url,
+      '--name',
+      'mine',
+      '--username',
+      ADMIN,
+      '--password-env',
+      'ADMIN_PW',
+    );
+    expect(file().clusters['e2e-cluster-id'].name).toBe('mine');
   });
 });

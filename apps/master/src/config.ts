@@ -1,4 +1,20 @@
 import { commonShape, databaseShape, DEFAULT_PORTS, env } from '@dcos/config';
+import { z } from 'zod';
+
+/** The cluster's name when none is configured (`"cluster"` of /master/state-summary). */
+export const DEFAULT_CLUSTER_NAME = 'dcos-ts';
+
+/** Mesos takes any `--cluster` string; one line of printable text keeps every view sane. */
+const clusterNameVar = () =>
+  z
+    .string()
+    .max(255, 'must be at most 255 characters')
+    .regex(/\S/, 'must not be blank')
+    .refine(
+      (v) => ![...v].some((ch) => ch.charCodeAt(0) < 32 || ch.charCodeAt(0) === 127),
+      'must not contain control characters',
+    )
+    .optional();
 
 export const masterConfigShape = {
   ...commonShape,
@@ -22,6 +38,16 @@ export const masterConfigShape = {
   MASTER_MAX_COMPLETED_FRAMEWORKS: env.int(50, 0, 100_000),
   /** How long write-behind batches may wait before going to Postgres (ms). */
   MASTER_FLUSH_INTERVAL_MS: env.int(20, 1, 10_000),
-  /** Mesos `--cluster` name (optional). */
-  MASTER_CLUSTER: env.optionalString(),
+  /** Mesos `--cluster`: the cluster's name (default `dcos-ts`). */
+  MASTER_CLUSTER: clusterNameVar(),
+  /** The same under the name Mesos reads its `--cluster` flag from; MASTER_CLUSTER wins. */
+  MESOS_CLUSTER: clusterNameVar(),
 };
+
+/** The cluster's name: MASTER_CLUSTER, else MESOS_CLUSTER, else `dcos-ts`. */
+export function clusterName(c: {
+  MASTER_CLUSTER?: string | undefined;
+  MESOS_CLUSTER?: string | undefined;
+}): string {
+  return c.MASTER_CLUSTER ?? c.MESOS_CLUSTER ?? DEFAULT_CLUSTER_NAME;
+}

@@ -44,6 +44,7 @@ import {
 import { MasterStore } from './persistence/store';
 import { WriteBehind } from './persistence/write-behind';
 import type { MasterConfig } from './master-config';
+import { clusterName } from './config';
 
 export const MASTER_CONFIG = Symbol('MASTER_CONFIG');
 
@@ -128,7 +129,7 @@ export class KernelService implements OnModuleInit, OnApplicationBootstrap, OnAp
         statusUpdateRetryMs: c.MASTER_STATUS_UPDATE_RETRY_MS,
         maxCompletedTasksPerFramework: c.MASTER_MAX_COMPLETED_TASKS_PER_FRAMEWORK,
         maxCompletedFrameworks: c.MASTER_MAX_COMPLETED_FRAMEWORKS,
-        cluster: c.MASTER_CLUSTER,
+        cluster: clusterName(c),
       },
       ports,
     );

@@ -113,8 +113,9 @@ describe('master (real process, fake agents at the NATS edge)', () => {
       framework_id: { value: fw.frameworkId },
       agent_id: { value: a.agentId },
       hostname: 'agent-a',
-      allocation_info: { role: '*' },
     });
+    // Not MULTI_ROLE: Mesos strips allocation_info from the offer and its resources.
+    expect(JSON.stringify(oa)).not.toContain('allocation_info');
     const ports = oa.resources.find((r: Json) => r.name === 'ports');
     expect(ports.ranges.range).toEqual([{ begin: 31000, end: 31010 }]);
   });
@@ -365,7 +366,13 @@ describe('master (real process, fake agents at the NATS edge)', () => {
         call: {
           type: 'SUBSCRIBE',
           subscribe: {
-            framework_info: { name: 'natsfw', user: 'root', id: { value: id }, role: 'natsrole' },
+            framework_info: {
+              name: 'natsfw',
+              user: 'root',
+              id: { value: id },
+              roles: ['natsrole'],
+              capabilities: [{ type: 'MULTI_ROLE' }],
+            },
           },
         },
       });
@@ -393,7 +400,13 @@ describe('master (real process, fake agents at the NATS edge)', () => {
         call: {
           type: 'SUBSCRIBE',
           subscribe: {
-            framework_info: { name: 'natsfw', user: 'root', id: { value: id }, role: 'natsrole' },
+            framework_info: {
+              name: 'natsfw',
+              user: 'root',
+              id: { value: id },
+              roles: ['natsrole'],
+              capabilities: [{ type: 'MULTI_ROLE' }],
+            },
           },
         },
       });

@@ -72,6 +72,7 @@ import {
   taskJson,
   v1Agent,
   v1Framework,
+  v1FrameworkInfo,
   v1Offer,
   v1Task,
   type OfferView,
@@ -584,7 +585,10 @@ export class MasterCore {
     task.seenUuids.push(u.status.uuid);
     if (task.seenUuids.length > MAX_SEEN_UUIDS) task.seenUuids.shift();
     const verdict = judgeTransition(task, u.status.state);
-    if (verdict === 'ignore') {
+    // A task is TASK_STAGING in the master from its launch on; the agent's staging update
+    // only confirms it (a Mesos agent sends none) and is neither recorded nor forwarded.
+    const confirmsStaging = u.status.state === 'TASK_STAGING' && verdict === 'repeat';
+    if (verdict === 'ignore' || confirmsStaging) {
       this.io.dirty.task(fw.id, tid);
       return false;
     }
@@ -654,7 +658,10 @@ export class MasterCore {
       if (!t.inferred) this.noteCompleted(fw, t.id);
     }
     this.io.dirty.task(fw.id, t.id);
-    if (opts.reliable && status.uuid && fw.state !== 'completed') {
+    if (status.state === 'TASK_STAGING') {
+      // Mesos sends schedulers no TASK_STAGING: their first update is TASK_STARTING or
+      // TASK_RUNNING (only reconciliation answers with a staging task's state).
+    } else if (opts.reliable && status.uuid && fw.state !== 'completed') {
       t.pending.push(status);
       fw.pendingTasks.add(t.id);
       if (t.pending.length === 1) this.sendHead(fw, t);
@@ -1638,7 +1645,7 @@ export class MasterCore {
     );
     this.operatorEvent({
       type: 'FRAMEWORK_REMOVED',
-      framework_removed: { framework_info: fw.info },
+      framework_removed: { framework_info: v1FrameworkInfo(fw, this.opts) },
     });
     this.io.log('info', `framework ${fw.id} torn down: ${why}`);
     this.requestAllocation();
@@ -1678,9 +1685,14 @@ export class MasterCore {
         continue;
       }
       this.counters.offers_sent += list.length;
+      const multiRole = hasCapability(fw.info, 'MULTI_ROLE');
       fw.conn.send({
         type: 'OFFERS',
-        offers: { offers: list.map((o) => v1Offer(this.offerView(o), this.agents.get(o.agentId))) },
+        offers: {
+          offers: list.map((o) =>
+            v1Offer(this.offerView(o), this.agents.get(o.agentId), multiRole),
+          ),
+        },
       });
     }
   }

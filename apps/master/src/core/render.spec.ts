@@ -8,6 +8,7 @@ import {
   stateJsonText,
   stateSummaryJson,
   v1GetState,
+  v1Offer,
   type RenderContext,
 } from './render';
 
@@ -200,7 +201,13 @@ describe('/master/state JSON shape', () => {
         },
       },
     ]);
-    expect(f.offers[0]).toMatchObject({ id: 'O1', framework_id: 'F0', slave_id: 'S0' });
+    expect(f.offers[0]).toMatchObject({
+      id: 'O1',
+      framework_id: 'F0',
+      allocation_info: { role: '*' },
+      slave_id: 'S0',
+      resources: { cpus: 1, mem: 128 },
+    });
   });
 
   it('renders the summary and the v1 GET_STATE shapes', () => {
@@ -212,6 +219,12 @@ describe('/master/state JSON shape', () => {
       slave_ids: ['S0'],
     });
     expect(sum.slaves[0]).toMatchObject({ id: 'S0', TASK_RUNNING: 1, framework_ids: ['F0'] });
+    // The agent fields Mesos writes in /master/state too.
+    const full = s.slaves[0];
+    for (const k of ['hostname', 'port', 'attributes', 'pid', 'active', 'deactivated'])
+      expect(sum.slaves[0][k]).toEqual(full[k]);
+    expect(sum.slaves[0].capabilities).toEqual(full.capabilities);
+    expect(sum.slaves[0].capabilities).toContain('MULTI_ROLE');
     const v1 = v1GetState(fixture()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(Object.keys(v1)).toEqual(['get_tasks', 'get_executors', 'get_frameworks', 'get_agents']);
     expect(v1.get_tasks.tasks[0]).toMatchObject({
@@ -226,6 +239,57 @@ describe('/master/state JSON shape', () => {
       registered_time: { nanoseconds: 100_500_000_000 },
     });
     expect(v1.get_frameworks.frameworks[0].framework_info.id).toEqual({ value: 'F0' });
+  });
+});
+
+describe('cluster name and framework hosts', () => {
+  it('carries the cluster name in /master/state (after leader_info, as Mesos) and state-summary', () => {
+    const ctx = { ...fixture(), cluster: 'prod-east' };
+    const s = stateJson(ctx);
+    const keys = Object.keys(s);
+    expect(s.cluster).toBe('prod-east');
+    expect(keys.indexOf('cluster')).toBe(keys.indexOf('leader_info') + 1);
+    expect(keys.indexOf('flags')).toBe(keys.indexOf('cluster') + 1);
+    const sum = stateSummaryJson(ctx);
+    expect(Object.keys(sum).slice(0, 2)).toEqual(['hostname', 'cluster']);
+    expect(sum.cluster).toBe('prod-east');
+  });
+
+  it("shows a framework that gives no hostname on the master's host; its own host otherwise; no pid", () => {
+    const ctx = fixture();
+    const [fw] = ctx.frameworks;
+    expect(fw.info.hostname).toBeUndefined();
+    const s = stateJson(ctx) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(s.frameworks[0].hostname).toBe('master-1');
+    // Mesos omits `pid` for HTTP frameworks (all of ours are).
+    expect(s.frameworks[0]).not.toHaveProperty('pid');
+    expect((stateSummaryJson(ctx) as Record<string, any>).frameworks[0].hostname).toBe('master-1'); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(frameworkEventJson(fw, ctx).hostname).toBe('master-1');
+    const v1 = v1GetState(ctx) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(v1.get_frameworks.frameworks[0].framework_info.hostname).toBe('master-1');
+    // The stored FrameworkInfo is left as the framework gave it.
+    expect(fw.info.hostname).toBeUndefined();
+
+    fw.info = { ...fw.info, hostname: '' };
+    expect((stateJson(ctx) as Record<string, any>).frameworks[0].hostname).toBe('master-1'); // eslint-disable-line @typescript-eslint/no-explicit-any
+    fw.info = { ...fw.info, hostname: 'sched-host' };
+    expect((stateJson(ctx) as Record<string, any>).frameworks[0].hostname).toBe('sched-host'); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(
+      (v1GetState(ctx) as Record<string, any>).get_frameworks.frameworks[0].framework_info.hostname, // eslint-disable-line @typescript-eslint/no-explicit-any
+    ).toBe('sched-host');
+  });
+
+  it('v1Offer: allocation_info only for MULTI_ROLE frameworks', () => {
+    const ctx = fixture();
+    const [offer] = ctx.offers;
+    const multi = v1Offer(offer, ctx.agents[0]) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(multi.allocation_info).toEqual({ role: '*' });
+    expect(multi.resources.every((r: { allocation_info?: unknown }) => r.allocation_info)).toBe(
+      true,
+    );
+    const plain = v1Offer(offer, ctx.agents[0], false);
+    expect(JSON.stringify(plain)).not.toContain('allocation_info');
+    expect(plain).toMatchObject({ id: { value: 'O1' }, hostname: 'node-1' });
   });
 });
 

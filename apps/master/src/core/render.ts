@@ -207,6 +207,9 @@ function offeredByAgent(offers: OfferView[]): Map<string, Resources> {
   return out;
 }
 
+/** What every agent here can do (Mesos SlaveInfo.Capability names). */
+const AGENT_CAPABILITIES = ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT'];
+
 export function agentJson(
   a: AgentRec,
   ctx: RenderContext,
@@ -232,7 +235,7 @@ export function agentJson(
     active: a.state === 'active',
     deactivated: false,
     version: a.version,
-    capabilities: ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT'],
+    capabilities: AGENT_CAPABILITIES,
     // Per role, with how each is reserved (persistent volumes show their `disk.persistence`).
     reserved_resources_full: Object.fromEntries(
       reservationRoles(a.total).map((role) => [
@@ -263,10 +266,12 @@ export function recoveredAgentJson(a: AgentRec): Record<string, unknown> {
   };
 }
 
+/** An offer as `/master/state` lists it (Mesos' `json(Offer)`: with its `allocation_info`). */
 export function offerJson(o: OfferView, agent?: AgentRec): Record<string, unknown> {
   return {
     id: o.id,
     framework_id: o.frameworkId,
+    allocation_info: { role: o.role },
     slave_id: o.agentId,
     resources: flatten(o.resources),
     ...(agent ? { url: offerUrl(agent) } : {}),
@@ -288,6 +293,23 @@ function offerUrl(agent: AgentRec): Record<string, unknown> {
     address: { hostname: agent.hostname, ip: host, port },
     path: '/slave(1)',
   };
+}
+
+/**
+ * The host a framework runs on. Mesos' scheduler driver fills FrameworkInfo.hostname with
+ * the scheduler's host; frameworks here (HTTP or NATS) that give none are shown on the
+ * master's host, where the cluster's own frameworks run, rather than as `""`.
+ */
+export function frameworkHostname(fw: FrameworkRec, ctx: Pick<RenderContext, 'hostname'>): string {
+  return fw.info.hostname || ctx.hostname;
+}
+
+/** FrameworkInfo as the v1 operator API shows it (`hostname` filled in as above). */
+export function v1FrameworkInfo(
+  fw: FrameworkRec,
+  ctx: Pick<RenderContext, 'hostname'>,
+): FrameworkRec['info'] {
+  return { ...fw.info, hostname: frameworkHostname(fw, ctx) };
 }
 
 export function frameworkJson(
@@ -319,7 +341,8 @@ export function frameworkJson(
     offered_resources: flatten(offered),
     resources: flatten(add(used, offered)),
     capabilities: (info.capabilities ?? []).map((c) => c.type),
-    hostname: info.hostname ?? '',
+    // No `pid`: Mesos omits it for HTTP frameworks (every framework here is one).
+    hostname: frameworkHostname(fw, ctx),
     webui_url: info.webui_url ?? '',
     active: fw.state === 'connected',
     connected: fw.state === 'connected',
@@ -476,10 +499,14 @@ export function stateSummaryJson(ctx: RenderContext): Record<string, unknown> {
             return fws.get(k.slice(0, i))?.tasks.get(k.slice(i + 1));
           })
           .filter((t): t is TaskRec => t !== undefined);
+        // Mesos writes the same agent fields as /master/state, then the task counts.
         return {
           id: a.id,
-          pid: agentPid(a),
           hostname: a.hostname,
+          port: a.port,
+          attributes: flattenAttributes(a.info.attributes),
+          ...(a.info.domain ? { domain: a.info.domain } : {}),
+          pid: agentPid(a),
           registered_time: a.registeredTime,
           ...(a.reregisteredTime !== undefined ? { reregistered_time: a.reregisteredTime } : {}),
           resources: flatten(a.total),
@@ -487,9 +514,10 @@ export function stateSummaryJson(ctx: RenderContext): Record<string, unknown> {
           offered_resources: flatten(sumOffers(ctx.offers, (o) => o.agentId === a.id)),
           reserved_resources: flattenReservations(a.total),
           unreserved_resources: flatten(unreserved(a.total)),
-          attributes: flattenAttributes(a.info.attributes),
           active: true,
+          deactivated: false,
           version: a.version,
+          capabilities: AGENT_CAPABILITIES,
           ...taskCounts(tasks),
           framework_ids: [...new Set(tasks.map((t) => t.frameworkId))],
         };
@@ -500,7 +528,7 @@ export function stateSummaryJson(ctx: RenderContext): Record<string, unknown> {
       return {
         id: f.id,
         name: f.info.name,
-        hostname: f.info.hostname ?? '',
+        hostname: frameworkHostname(f, ctx),
         webui_url: f.info.webui_url ?? '',
         active: f.state === 'connected',
         connected: f.state === 'connected',
@@ -586,7 +614,22 @@ export function v1Agent(
   return out;
 }
 
-export function v1Offer(o: OfferView, agent: AgentRec | undefined): Record<string, unknown> {
+/**
+ * An offer in the v1 shape. `multiRole` false is how a framework without the MULTI_ROLE
+ * capability gets it: no `allocation_info` on the offer nor on its resources (Mesos strips
+ * them, MESOS-8237), so a scheduler comparing resources whole still sees they fit.
+ */
+export function v1Offer(
+  o: OfferView,
+  agent: AgentRec | undefined,
+  multiRole = true,
+): Record<string, unknown> {
+  const resources = withAllocation(o.resources, o.role).map((r) =>
+    r['role'] !== undefined && r['role'] !== '*'
+      ? { ...r, reservations: reservationsOf(r as never, agent?.reservations ?? []) }
+      : r,
+  );
+  if (!multiRole) for (const r of resources) delete r['allocation_info'];
   return {
     id: { value: o.id },
     framework_id: { value: o.frameworkId },
@@ -594,14 +637,10 @@ export function v1Offer(o: OfferView, agent: AgentRec | undefined): Record<strin
     hostname: agent?.hostname ?? '',
     ...(agent ? { url: offerUrl(agent) } : {}),
     // Reserved resources say how (Mesos `reservations`: DYNAMIC with principal and labels).
-    resources: withAllocation(o.resources, o.role).map((r) =>
-      r['role'] !== undefined && r['role'] !== '*'
-        ? { ...r, reservations: reservationsOf(r as never, agent?.reservations ?? []) }
-        : r,
-    ),
+    resources,
     attributes: agent?.info.attributes ?? [],
     executor_ids: [],
-    allocation_info: { role: o.role },
+    ...(multiRole ? { allocation_info: { role: o.role } } : {}),
     ...(agent?.info.domain ? { domain: agent.info.domain } : {}),
   };
 }
@@ -611,7 +650,7 @@ export function v1Framework(fw: FrameworkRec, ctx: RenderContext): Record<string
   const offers = ctx.offers.filter((o) => o.frameworkId === fw.id);
   const used = frameworkUsed(fw);
   const out: Record<string, unknown> = {
-    framework_info: fw.info,
+    framework_info: v1FrameworkInfo(fw, ctx),
     active: fw.state === 'connected',
     connected: fw.state === 'connected',
     recovered: fw.recovered,

@@ -114,11 +114,7 @@ describe('MasterCore dynamic reservations (RESERVE / UNRESERVE)', () => {
     t.core.allocate();
     const again = app.offers().at(-1);
     const [disk] = t.mounts(again);
-    expect(disk).toMatchObject({
-      role: 'app',
-      reservations: [reservation],
-      allocation_info: { role: 'app' },
-    });
+    expect(disk).toMatchObject({ role: 'app', reservations: [reservation] });
 
     // UNRESERVE: the disk is free again and goes to the `*` framework.
     app.call({

@@ -40,7 +40,11 @@ function setup() {
   const agentId = core.registerAgent(reg).agent_id.value;
   const conn = recordingConnection('s1');
   const events = conn.events;
-  const fwId = core.subscribe({ name: 'dss', user: 'root' }, conn).frameworkId;
+  const fwId = core.subscribe(
+    // As the DSS framework: MULTI_ROLE, so offers carry `allocation_info`.
+    { name: 'dss', user: 'root', capabilities: [{ type: 'MULTI_ROLE' }] },
+    conn,
+  ).frameworkId;
   const call = (c: Ev) => core.handleCall({ framework_id: { value: fwId }, ...c } as never, 's1');
   const offers = () => liveOffers(events);
   const statuses = () =>
