@@ -12,13 +12,12 @@ async function main(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bufferLogs: true,
   });
-  // ACCEPTs launching many tasks at once are bigger than the 100 kB default.
-  app.useBodyParser('json', { limit: '32mb' });
-  app.useBodyParser('urlencoded', { limit: '1mb', extended: true });
   configureHttp(app, {
     title: 'dcos-ts master',
     description: 'Mesos-compatible master: agents, frameworks, offers, tasks',
     version: DCOS_TS_VERSION,
+    // ACCEPTs launching many tasks at once are bigger than the shared 1 MiB default.
+    body: { limitBytes: 32 * 1024 * 1024 },
   });
   app.connectMicroservice({
     strategy: new NatsTransport(app.get(NatsClient), { queue: 'master' }),
