@@ -93,12 +93,18 @@ describe('shared request body parsing', () => {
     expect(ok).toEqual({ status: 201, body: { name: 'a', body: { is: 'gzip' } } });
   });
 
-  it('NUL characters (which Postgres cannot store) are 400 in JSON, forms, paths and queries', async () => {
+  it('NUL characters and unpaired surrogates (which Postgres cannot store) are 400 in JSON, forms, paths and queries', async () => {
     const inJson = await post(`${url}/echo/a`, '{"name":"a\\u0000b"}', JSON_TYPE);
     expect(inJson.status).toBe(400);
     expect(String(inJson.body['message'])).toContain('NUL');
     const inKey = await post(`${url}/echo/a`, '{"a\\u0000":1}', JSON_TYPE);
     expect(inKey.status).toBe(400);
+    // Nor can it store an unpaired surrogate: valid JSON, no text (jsonb: "invalid input syntax").
+    const surrogate = await post(`${url}/echo/a`, '{"labels":{"tier":"\\ud800"}}', JSON_TYPE);
+    expect(surrogate.status).toBe(400);
+    expect(String(surrogate.body['message'])).toContain('unpaired surrogate');
+    const pair = await post(`${url}/echo/a`, '{"x":"\\ud83d\\ude00"}', JSON_TYPE);
+    expect(pair.body).toEqual({ name: 'a', body: { x: '\u{1F600}' } });
     const inForm = await post(`${url}/echo/a`, 'a[b]=x%00y', {
       'content-type': 'application/x-www-form-urlencoded',
     });

@@ -90,21 +90,29 @@ export function requestBodyError(e: unknown, fromParser = false): RequestBodyErr
 
 const NUL = '\u0000';
 
+/** NUL, or half of a surrogate pair (`"\\ud800"` is valid JSON but no text). */
+function unstorable(s: string): boolean {
+  return s.includes(NUL) || LONE_SURROGATE.test(s);
+}
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /**
- * JSON.parse reviver refusing NUL characters in strings and keys: Postgres can store them
- * neither in text nor in jsonb, so such a body would fail deep inside as a 500.
+ * JSON.parse reviver refusing strings and keys Postgres can store neither in text nor in
+ * jsonb (NUL characters, unpaired surrogates): such a body would fail deep inside as a 500.
  */
-function refuseNul(key: string, value: unknown): unknown {
-  if (key.includes(NUL) || (typeof value === 'string' && value.includes(NUL)))
-    throw new SyntaxError('a string contains a NUL character (\\u0000), which is not accepted');
+function refuseUnstorable(key: string, value: unknown): unknown {
+  if (unstorable(key) || (typeof value === 'string' && unstorable(value)))
+    throw new SyntaxError(
+      'a string contains a NUL character (\\u0000) or an unpaired surrogate (\\ud800-\\udfff), which is not accepted',
+    );
   return value;
 }
 
 /** Whether a parsed form (strings, arrays and objects of them, at most 32 deep) holds a NUL. */
 function hasNul(v: unknown): boolean {
-  if (typeof v === 'string') return v.includes(NUL);
+  if (typeof v === 'string') return unstorable(v);
   if (v === null || typeof v !== 'object') return false;
-  return Object.entries(v).some(([k, x]) => k.includes(NUL) || hasNul(x));
+  return Object.entries(v).some(([k, x]) => unstorable(k) || hasNul(x));
 }
 
 const nulInForm = () =>
@@ -149,7 +157,7 @@ export function configureBodyParsing(app: INestApplication, o: BodyParsingOption
       json({
         limit,
         strict: o.strict ?? true,
-        reviver: refuseNul,
+        reviver: refuseUnstorable,
         type: o.json === 'any' ? () => true : ['application/json', 'application/*+json'],
       }),
     ),

@@ -424,7 +424,7 @@ export interface FuzzOptions {
    * A ≥ 500 answer that is the compatible system's own (e.g. Mesos-DNS' 501 for
    * /v1/hosts/{host}/ports): true lets it pass. Keep it as narrow as the original's answer.
    */
-  allow?: (r: FuzzRequest, status: number) => boolean;
+  allow?: (r: FuzzRequest, status: number, body: string) => boolean;
 }
 
 export interface FuzzReport {
@@ -542,7 +542,7 @@ export class HttpFuzzer {
           (r.body?.length ?? 0) > 64 * 1024);
       return reset && refusable ? undefined : `no answer: ${a.error}`;
     }
-    if (a.status >= 500 && !(r && allow?.(r, a.status)))
+    if (a.status >= 500 && !(r && allow?.(r, a.status, a.body)))
       return `${a.status} ${a.body.slice(0, 500)}`;
     return undefined;
   }
