@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     title: 'dcos-ts Admin Router',
     description: 'The authenticated front door of the cluster',
     version: DCOS_TS_VERSION,
+    body: false,
   });
   app.connectMicroservice({
     strategy: new NatsTransport(app.get(NatsClient), { queue: 'admin-router' }),

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Transform } from 'node:stream';
 import { createProxyServer, type ProxyServer } from 'http-proxy-3';
@@ -42,6 +43,30 @@ interface ProxyState {
 }
 
 const STATE = Symbol('adminRouterProxy');
+const KEEP_ALIVE_HINT = Symbol('upstreamKeepAlive');
+type HintedSocket = Duplex & { [KEEP_ALIVE_HINT]?: string };
+
+/**
+ * How long a pooled upstream connection may idle: a second less than the upstream's
+ * `Keep-Alive: timeout=N` (what Node's agent does itself, but the proxy strips that header
+ * before the agent reads it), and without a hint less than Node's 5 s default. Reusing a
+ * connection the upstream is just closing is a 502 ("socket hang up").
+ */
+export function upstreamIdleMs(hint: string | undefined): number {
+  const seconds = Number(/timeout=(\d+)/.exec(hint ?? '')?.[1]);
+  return Number.isFinite(seconds) ? Math.max(seconds * 1000 - 1000, 250) : 4_000;
+}
+
+function closeIdleBeforeUpstream<A extends HttpAgent>(agent: A): A {
+  const keep = agent.keepSocketAlive.bind(agent) as (socket: Duplex) => boolean;
+  agent.keepSocketAlive = (socket: Duplex) => {
+    const kept = keep(socket);
+    if (kept)
+      (socket as Socket).setTimeout(upstreamIdleMs((socket as HintedSocket)[KEEP_ALIVE_HINT]));
+    return kept;
+  };
+  return agent;
+}
 type TaggedReq = IncomingMessage & { [STATE]?: ProxyState };
 
 export class UpstreamError extends Error {}
@@ -89,18 +114,12 @@ export function rewriteLocation(location: string, upstreamUrl: string, prefix: s
  */
 export class Proxy {
   private readonly server: ProxyServer;
-  private readonly httpAgent = new HttpAgent({
-    keepAlive: true,
-    maxSockets: 1024,
-    maxFreeSockets: 256,
-    scheduling: 'lifo',
-  });
-  private readonly httpsAgent = new HttpsAgent({
-    keepAlive: true,
-    maxSockets: 1024,
-    maxFreeSockets: 256,
-    scheduling: 'lifo',
-  });
+  private readonly httpAgent = closeIdleBeforeUpstream(
+    new HttpAgent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 256, scheduling: 'lifo' }),
+  );
+  private readonly httpsAgent = closeIdleBeforeUpstream(
+    new HttpsAgent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 256, scheduling: 'lifo' }),
+  );
 
   constructor(private readonly o: ProxyOptions) {
     this.server = createProxyServer({
@@ -122,6 +141,10 @@ export class Proxy {
     });
     this.server.on('proxyRes', (proxyRes, req) => {
       const st = (req as TaggedReq)[STATE];
+      const keepAlive = proxyRes.headers['keep-alive'];
+      (proxyRes.socket as HintedSocket)[KEEP_ALIVE_HINT] = Array.isArray(keepAlive)
+        ? keepAlive[0]
+        : keepAlive;
       for (const h of [
         'keep-alive',
         'proxy-connection',

@@ -558,7 +558,21 @@ export class AdminRouter {
     }
     const unit = /^\/units\/([^/]+)\/?$/.exec(path);
     if (unit) {
-      const id = decodeURIComponent(unit[1] as string);
+      let id: string;
+      try {
+        id = decodeURIComponent(unit[1] as string);
+      } catch {
+        // `%zz`, `%`: not a unit id anyone could have (decoding threw a URIError → was a 500).
+        return json(
+          res,
+          400,
+          errorBody(
+            'Bad Request',
+            `unit id ${unit[1]} is not percent-encoded correctly`,
+            'ERR_INVALID_UNIT',
+          ),
+        );
+      }
       const u = units.find((x) => x.id === id) ?? units.filter((x) => x.name === id);
       if (Array.isArray(u)) {
         if (u.length === 0)

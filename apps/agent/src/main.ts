@@ -20,8 +20,6 @@ async function main(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bufferLogs: true,
   });
-  // Operator calls in protobuf (`POST /api/v1`, Content-Type application/x-protobuf) as bytes.
-  app.useBodyParser('raw', { type: 'application/x-protobuf', limit: '4mb' });
   // Mesos serves the agent's endpoints under its libprocess id too: /slave(1)/state etc.
   app.use((req: Request, _res: Response, next: NextFunction) => {
     if (req.url.startsWith('/slave(1)/')) req.url = req.url.slice('/slave(1)'.length);
@@ -31,6 +29,8 @@ async function main(): Promise<void> {
     title: 'dcos-ts agent',
     description: 'Mesos-compatible agent: runs tasks in sandboxes',
     version: DCOS_TS_VERSION,
+    // Operator calls in protobuf (`POST /api/v1`, application/x-protobuf) stay raw bytes.
+    body: { raw: ['application/x-protobuf'] },
   });
   await app.listen(config.AGENT_PORT, config.BIND_HOST);
 }

@@ -31,7 +31,9 @@ export class DssExceptionFilter implements ExceptionFilter {
           code: status,
           ...body,
           message:
-            status === 400 && /JSON/.test(String(message))
+            status === 400 &&
+            /JSON/.test(String(message)) &&
+            !String(message).startsWith('request body')
               ? `request body is not valid JSON: ${String(message)}`
               : message,
         });

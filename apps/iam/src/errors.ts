@@ -93,13 +93,14 @@ export class IamExceptionFilter implements ExceptionFilter {
     let code: string;
     let description: string;
     if (bodyParser.type === 'entity.too.large') {
-      status = 400;
-      code = 'ERR_INVALID_DATA';
-      description = `request body is larger than ${bodyParser.limit ?? 'the limit of'} bytes`;
+      status = 413;
+      code = 'ERR_REQUEST_TOO_LARGE';
+      description = `request entity too large: the request body is larger than the limit of ${bodyParser.limit ?? '?'} bytes`;
     } else if (bodyParser.type === 'entity.parse.failed' || e instanceof SyntaxError) {
       status = 400;
       code = 'ERR_INVALID_DATA';
-      description = `request body is not valid JSON: ${bodyParser.message ?? ''}`;
+      const why = bodyParser.message ?? '';
+      description = why.startsWith('request body') ? why : `request body is not valid JSON: ${why}`;
     } else if (typeof bodyParser.type === 'string' && bodyParser.type.startsWith('encoding.')) {
       status = 415;
       code = 'ERR_INVALID_DATA';

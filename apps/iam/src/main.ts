@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { json } from 'express';
 import { loadConfigOrExit } from '@dcos/config';
 import { NatsClient, NatsTransport } from '@dcos/nats';
 import { DCOS_TS_VERSION, configureHttp } from '@dcos/service';
@@ -22,11 +21,11 @@ async function main(): Promise<void> {
   });
   app.set('trust proxy', trustProxy(config.IAM_TRUST_PROXY));
   app.disable('x-powered-by');
-  app.use(json({ limit: config.IAM_MAX_BODY_BYTES, strict: true }));
   configureHttp(app, {
     title: 'dcos-ts IAM',
     description: 'DC/OS-compatible identity and access management (/acs/api/v1)',
     version: DCOS_TS_VERSION,
+    body: { limitBytes: config.IAM_MAX_BODY_BYTES, urlencoded: false },
   });
   app.connectMicroservice({ strategy: new NatsTransport(app.get(NatsClient), { queue: 'iam' }) });
   await app.startAllMicroservices();

@@ -316,8 +316,11 @@ describe('IAM (built service, real Postgres and NATS)', () => {
       token: t,
       body: { password: 'abcdefgh', description: 'x'.repeat(200_000) },
     });
-    expect(huge.status).toBe(400);
-    expect(String((huge.body as { description: string }).description)).toMatch(/larger than/);
+    expect(huge.status).toBe(413);
+    expect(huge.body).toMatchObject({ code: 'ERR_REQUEST_TOO_LARGE' });
+    expect(String((huge.body as { description: string }).description)).toMatch(
+      /request entity too large.*larger than the limit of 65536 bytes/,
+    );
     const bothCreds = await api(base, 'PUT', '/users/bad4', {
       token: t,
       body: { password: 'abcdefgh', public_key: 'x' },

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { requestBodyError } from '@dcos/service';
 
 /** One field problem as Marathon reports it: JSON-pointer-like path and messages. */
 export interface Violation {
@@ -44,8 +45,9 @@ export class MarathonExceptionFilter implements ExceptionFilter {
       });
       return;
     }
-    if (parser.type === 'entity.too.large') {
-      res.status(413).json({ message: 'Request entity too large' });
+    const unreadable = requestBodyError(e);
+    if (unreadable) {
+      res.status(unreadable.getStatus()).json(unreadable.getResponse());
       return;
     }
     if (e instanceof HttpException) {

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { json } from 'express';
 import { loadConfigOrExit } from '@dcos/config';
 import { NatsClient, NatsTransport } from '@dcos/nats';
 import { DCOS_TS_VERSION, configureHttp } from '@dcos/service';
@@ -17,13 +16,18 @@ async function main(): Promise<void> {
     bodyParser: false,
   });
   app.disable('x-powered-by');
+<<<<<<< HEAD
   // Marathon clients (curl -d) often send no or a form content type: every body is JSON.
   app.use(json({ limit: '10mb', strict: false, type: () => true }));
   app.use(marathonFilters(app.get(MarathonService), config));
+=======
+>>>>>>> h-fuzz
   configureHttp(app, {
     title: 'dcos-ts Marathon',
     description: 'Marathon-compatible /v2 API for long-running apps',
     version: DCOS_TS_VERSION,
+    // Marathon clients (curl -d) often send no or a form content type: every body is JSON.
+    body: { json: 'any', strict: false, urlencoded: false },
   });
   app.connectMicroservice({
     strategy: new NatsTransport(app.get(NatsClient), { queue: 'marathon' }),

@@ -12,15 +12,12 @@ async function main(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bufferLogs: true,
   });
-  // ACCEPTs launching many tasks at once are bigger than the 100 kB default.
-  app.useBodyParser('json', { limit: '32mb' });
-  app.useBodyParser('urlencoded', { limit: '1mb', extended: true });
-  // Mesos v1 calls in protobuf (`/api/v1`, `/api/v1/scheduler`) arrive as raw bytes.
-  app.useBodyParser('raw', { type: 'application/x-protobuf', limit: '32mb' });
   configureHttp(app, {
     title: 'dcos-ts master',
     description: 'Mesos-compatible master: agents, frameworks, offers, tasks',
     version: DCOS_TS_VERSION,
+    // ACCEPTs launching many tasks at once are big; v1 calls in protobuf stay raw bytes.
+    body: { limitBytes: 32 * 1024 * 1024, raw: ['application/x-protobuf'] },
   });
   app.connectMicroservice({
     strategy: new NatsTransport(app.get(NatsClient), { queue: 'master' }),

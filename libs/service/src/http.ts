@@ -6,11 +6,17 @@ import {
 } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoLogger } from 'nestjs-pino';
+import { configureBodyParsing, type BodyParsingOptions } from './body';
 
 export interface HttpSetup {
   title: string;
   description: string;
   version: string;
+  /**
+   * Request body parsing (see configureBodyParsing): a 1 MiB limit → 413, malformed → 400,
+   * unsupported encodings → 415. `false` for a service that parses no bodies itself (a proxy).
+   */
+  body?: BodyParsingOptions | false;
 }
 
 function flatten(errors: ValidationError[], parent = ''): { field: string; message: string }[] {
@@ -39,9 +45,13 @@ export function validationPipe(): ValidationPipe {
   });
 }
 
-/** The HTTP side every service shares: pino logger, DTO validation, OpenAPI at /openapi.json and /docs. */
+/**
+ * The HTTP side every service shares: pino logger, request body parsing, DTO validation,
+ * OpenAPI at /openapi.json and /docs. Call before the app is initialised (listen/init).
+ */
 export function configureHttp(app: INestApplication, o: HttpSetup): void {
   app.useLogger(app.get(PinoLogger));
+  if (o.body !== false) configureBodyParsing(app, o.body ?? {});
   app.useGlobalPipes(validationPipe());
   app.enableShutdownHooks();
   const doc = SwaggerModule.createDocument(

@@ -6,3 +6,4 @@ export * from './mesos-scheduler';
 export * from './dns';
 export * from './cli';
 export { killAgentTaskLeftovers } from '@dcos/supervisor';
+export * from './fuzz';
