@@ -16,12 +16,6 @@ async function main(): Promise<void> {
     bodyParser: false,
   });
   app.disable('x-powered-by');
-<<<<<<< HEAD
-  // Marathon clients (curl -d) often send no or a form content type: every body is JSON.
-  app.use(json({ limit: '10mb', strict: false, type: () => true }));
-  app.use(marathonFilters(app.get(MarathonService), config));
-=======
->>>>>>> h-fuzz
   configureHttp(app, {
     title: 'dcos-ts Marathon',
     description: 'Marathon-compatible /v2 API for long-running apps',
@@ -29,6 +23,8 @@ async function main(): Promise<void> {
     // Marathon clients (curl -d) often send no or a form content type: every body is JSON.
     body: { json: 'any', strict: false, urlencoded: false },
   });
+  // Marathon's response headers and the hold during abdication, after the body parser.
+  app.use(marathonFilters(app.get(MarathonService), config));
   app.connectMicroservice({
     strategy: new NatsTransport(app.get(NatsClient), { queue: 'marathon' }),
   });
