@@ -159,6 +159,21 @@ describe('storage on the real kernel', () => {
   });
 
   it('a 256 MB volume becomes ONLINE and the master shows it as a MOUNT disk of profile fast', async () => {
+    // A freshly made pool filesystem settles for a moment after mkfs and mount (its free
+    // space moves by a few MB): take the figure once two readings a second apart agree.
+    const freeNow = async () =>
+      ((await cliJson(['provider', 'list'])).providers as Json[])[0].status['free-mb'] as number;
+    let last = -1;
+    freeBefore = await waitFor(
+      'the pool’s free space to settle',
+      async () => {
+        const f = await freeNow();
+        const settled = f === last;
+        last = f;
+        return settled && f;
+      },
+      { timeoutMs: 30_000, intervalMs: 1_000 },
+    );
     const r = await cli([
       'volume',
       'create',
