@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { gzipSync } from 'node:zlib';
 import { Body, Controller, Module, Param, Post, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { configureBodyParsing, requestBodyError } from './body';
+import { configureBodyParsing, refuseDeepJson, requestBodyError } from './body';
 
 @Controller()
 class EchoController {
@@ -65,6 +65,24 @@ describe('shared request body parsing', () => {
     const r = await post(`${url}/echo/a`, '{"x":', JSON_TYPE);
     expect(r.status).toBe(400);
     expect(String(r.body['message'])).toMatch(/^request body is not valid JSON: /);
+  });
+
+  it('JSON nested deeper than 512 levels is refused as a 400 before parsing; brackets in strings are no nesting', () => {
+    const deep = (n: number) => Buffer.from('['.repeat(n) + ']'.repeat(n));
+    const thrown = (b: Buffer) => {
+      try {
+        refuseDeepJson(undefined, undefined, b);
+        return undefined;
+      } catch (e) {
+        return e as { status: number; message: string };
+      }
+    };
+    expect(thrown(deep(512))).toBeUndefined();
+    expect(thrown(deep(513))).toMatchObject({ status: 400 });
+    expect(thrown(deep(513))?.message).toContain('nested deeper than 512 levels');
+    // As the parser maps it: a 400 naming the body.
+    expect(requestBodyError(thrown(deep(10_000)), true)?.getStatus()).toBe(400);
+    expect(thrown(Buffer.from(JSON.stringify({ s: '[{'.repeat(600) + '\\"[' })))).toBeUndefined();
   });
 
   it('a charset or content encoding it cannot read is 415', async () => {

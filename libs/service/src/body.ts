@@ -143,6 +143,33 @@ function mapped(name: string, parser: RequestHandler): RequestHandler {
   return handler;
 }
 
+/** JSON nested deeper than this is refused before parsing (recursion would exhaust the stack). */
+export const MAX_JSON_DEPTH = 512;
+
+/**
+ * body-parser's `verify` hook: refuses a JSON body nested deeper than MAX_JSON_DEPTH with a
+ * 400 naming the body, by one pass over its bytes (strings and escapes skipped).
+ */
+export function refuseDeepJson(_req: unknown, _res: unknown, buf: Buffer): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < buf.length; i++) {
+    const c = buf[i];
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > MAX_JSON_DEPTH)
+        throw Object.assign(
+          new Error(`request body is nested deeper than ${MAX_JSON_DEPTH} levels`),
+          { status: 400, statusCode: 400, expose: true, type: 'entity.too.deep' },
+        );
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+}
+
 /**
  * The request body parsing every service shares: one limit (413 naming it), malformed bodies
  * 400 naming the body, unsupported encodings 415. Call before the app is initialised.
@@ -158,6 +185,7 @@ export function configureBodyParsing(app: INestApplication, o: BodyParsingOption
         limit,
         strict: o.strict ?? true,
         reviver: refuseUnstorable,
+        verify: refuseDeepJson,
         type: o.json === 'any' ? () => true : ['application/json', 'application/*+json'],
       }),
     ),
