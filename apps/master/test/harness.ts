@@ -90,9 +90,13 @@ export class FakeAgent {
         http_url: `http://127.0.0.1:${this.port}`,
         ip: '127.0.0.1',
         version: '1.11.0',
-        tasks: [...this.tasks.values()]
-          .filter((t) => !['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED'].includes(t.state))
-          .map((t): AgentTask => ({ framework_id: t.framework_id, task: t.task, state: t.state })),
+        // As a Mesos agent: terminal tasks too (their updates may not be acknowledged yet), so
+        // a re-registration racing the status stream never makes the master think them lost.
+        tasks: [...this.tasks.values()].map((t): AgentTask => ({
+          framework_id: t.framework_id,
+          task: t.task,
+          state: t.state,
+        })),
         frameworks: [],
       },
       { answer: AgentRegisteredContract },

@@ -248,11 +248,16 @@ describe('containerizer with real processes', () => {
       await waitFor('started', () => read(path.join(cp.sandbox, 'stdout')).includes('started'));
       const selfCgroup = read(path.join(cp.sandbox, 'stdout'));
       expect(selfCgroup).toMatch(new RegExp(`memory:.*/${RUN}/${cp.containerId}`));
-      // The setsid'd sleep left the process group but not the cgroup.
-      const procs = read(path.join(cg.memory!, 'cgroup.procs')).trim().split('\n').map(Number);
-      const escaped = procs.filter(
-        (pid) => readProcStat(pid) && readProcStat(pid)!.pgid !== cp.pgid,
-      );
+      // The setsid'd sleep left the process group but not the cgroup. ("started" may be printed
+      // before the background child has called setsid(): wait for it to have left.)
+      const escapees = () =>
+        read(path.join(cg.memory!, 'cgroup.procs'))
+          .trim()
+          .split('\n')
+          .map(Number)
+          .filter((pid) => readProcStat(pid) && readProcStat(pid)!.pgid !== cp.pgid);
+      await waitFor('the setsid child out of the process group', () => escapees().length > 0);
+      const escaped = escapees();
       expect(escaped.length).toBe(1);
       const t = await z.kill(cp.containerId, 1000);
       expect(t.state).toBe('TASK_KILLED');
